@@ -1,0 +1,133 @@
+/*
+ * Copyright (c) 2026 The mxallowd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The life of a child process, common to capture and resolver: wait for the
+ * parent's init message, drop privileges, report ready, then serve the
+ * parent until it goes away.  Signals are the parent's business: a child
+ * ignores them and exits when its socket to the parent reaches EOF.
+ */
+
+#include <sys/types.h>
+
+#include <event.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "imsgev.h"
+#include "log.h"
+#include "proc.h"
+
+static const struct child_ops	*ops;
+static struct imsgev		 parent_iev;
+static int			 initialised;
+
+static void	child_dispatch_parent(int, short, void *);
+
+static void
+child_init(struct imsg *imsg)
+{
+	struct child_init	init;
+
+	if (initialised)
+		fatalx("init received twice");
+	imsg_payload(imsg, &init, sizeof(init), "init");
+	if (memchr(init.user, '\0', sizeof(init.user)) == NULL ||
+	    memchr(init.chroot, '\0', sizeof(init.chroot)) == NULL)
+		fatalx("init: unterminated string");
+	log_setverbose(init.verbose);
+
+	if (ops->before_drop != NULL)
+		ops->before_drop(&init);
+	drop_privileges(init.user, init.chroot);
+	if (ops->after_drop != NULL)
+		ops->after_drop();
+	initialised = 1;
+
+	if (child_send(IMSG_CHILD_READY, NULL, 0) == -1)
+		fatal("compose ready");
+	log_debug("running as %s%s%s", init.user,
+	    init.chroot[0] != '\0' ? ", chroot " : "", init.chroot);
+}
+
+static void
+child_dispatch_parent(int fd, short event, void *arg)
+{
+	struct imsg	imsg;
+	ssize_t		n;
+
+	if (!imsgev_io(&parent_iev, event)) {
+		log_debug("parent has gone, exiting");
+		exit(0);
+	}
+	for (;;) {
+		if ((n = imsg_get(&parent_iev.ibuf, &imsg)) == -1)
+			fatal("imsg_get");
+		if (n == 0)
+			break;
+		if (imsg_get_type(&imsg) == IMSG_CHILD_INIT)
+			child_init(&imsg);
+		else if (!initialised)
+			fatalx("message type %u before init",
+			    imsg_get_type(&imsg));
+		else
+			ops->dispatch(&imsg);
+		imsg_free(&imsg);
+	}
+	imsgev_add(&parent_iev);
+}
+
+int
+child_send(uint32_t type, const void *data, size_t len)
+{
+	return imsgev_compose(&parent_iev, type, data, len);
+}
+
+void
+child_main(const struct child_ops *child_ops, const struct child_logopts *lo)
+{
+	const char	*name = proc_name(child_ops->role);
+
+	ops = child_ops;
+	log_init(lo->debug ? LOG_DEST_STDERR :
+	    lo->to_stdout ? LOG_DEST_STDOUT : LOG_DEST_SYSLOG, LOG_DAEMON);
+	log_procinit(name);
+	log_setverbose(lo->verbose);
+	log_setquiet(lo->quiet);
+	proctitle_set(name);
+
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (fcntl(PARENT_SOCK_FILENO, F_SETFD, FD_CLOEXEC) == -1 ||
+	    fcntl(PARENT_SOCK_FILENO, F_SETFL, O_NONBLOCK) == -1)
+		fatal("socket to parent");
+
+	event_init();
+	imsgev_init(&parent_iev, PARENT_SOCK_FILENO, "parent",
+	    child_dispatch_parent);
+	imsgev_add(&parent_iev);
+	event_dispatch();
+	exit(0);
+}

@@ -1,0 +1,114 @@
+/*
+ * Copyright (c) 2026 The mxallowd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Glue between an imsg channel and the event loop: arm the event for reading
+ * always and for writing while output is queued; move bytes on readiness.
+ */
+
+#include <errno.h>
+#include <unistd.h>
+
+#include "imsgev.h"
+#include "log.h"
+
+void
+imsgev_init(struct imsgev *iev, int fd, const char *peer,
+    void (*handler)(int, short, void *))
+{
+	if (imsgbuf_init(&iev->ibuf, fd) == -1)
+		fatal("imsgbuf_init");
+	iev->handler = handler;
+	iev->peer = peer;
+	iev->events = 0;
+}
+
+/* (Re)arm the event for what the channel needs now. */
+void
+imsgev_add(struct imsgev *iev)
+{
+	short	events = EV_READ;
+
+	if (imsgbuf_queuelen(&iev->ibuf) > 0)
+		events |= EV_WRITE;
+	if (iev->events != 0 && events == iev->events)
+		return;
+	if (iev->events != 0)
+		event_del(&iev->ev);
+	iev->events = events;
+	event_set(&iev->ev, iev->ibuf.fd, events, iev->handler, iev);
+	if (event_add(&iev->ev, NULL) == -1)
+		fatal("event_add");
+}
+
+int
+imsgev_compose(struct imsgev *iev, uint32_t type, const void *data,
+    size_t len)
+{
+	if (imsg_compose(&iev->ibuf, type, 0, 0, -1, data, len) == -1)
+		return -1;
+	imsgev_add(iev);
+	return 0;
+}
+
+/*
+ * Move bytes for the events that fired.  Returns 0 when the peer has gone
+ * (EOF, or a write to a closed socket), 1 otherwise.
+ */
+int
+imsgev_io(struct imsgev *iev, short event)
+{
+	if (event & EV_READ) {
+		switch (imsgbuf_read(&iev->ibuf)) {
+		case -1:
+			fatal("read from %s", iev->peer);
+		case 0:
+			return 0;
+		}
+	}
+	if (event & EV_WRITE) {
+		if (imsgbuf_write(&iev->ibuf) == -1) {
+			if (errno == EPIPE)
+				return 0;
+			fatal("write to %s", iev->peer);
+		}
+	}
+	return 1;
+}
+
+void
+imsgev_close(struct imsgev *iev)
+{
+	if (iev->events != 0)
+		event_del(&iev->ev);
+	iev->events = 0;
+	imsgbuf_clear(&iev->ibuf);
+	close(iev->ibuf.fd);
+	iev->ibuf.fd = -1;
+}
+
+/*
+ * Copy the payload of imsg, which must be exactly size bytes (0: none);
+ * anything else from a peer is a protocol violation and ends this process.
+ */
+void
+imsg_payload(struct imsg *imsg, void *buf, size_t size, const char *what)
+{
+	if (size == 0 ? imsg_get_len(imsg) != 0 :
+	    imsg_get_data(imsg, buf, size) == -1)
+		fatalx("%s: bad size %zu, expected %zu", what,
+		    imsg_get_len(imsg), size);
+}

@@ -1,0 +1,250 @@
+/*
+ * Copyright (c) 2026 The mxallowd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The parent's side of its children: start them, hand them their init
+ * message, hear that they are ready, and notice when one dies.  Losing a
+ * child is fatal for the daemon: it stops the other and exits non-zero, so
+ * that the kernel-side fail policy applies rather than a half-working daemon.
+ */
+
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "imsgev.h"
+#include "log.h"
+#include "parent.h"
+#include "proc.h"
+
+#define SHUTDOWN_WAIT_MS	900	/* then SIGKILL: stop within a second */
+
+struct child {
+	enum mxallowd_proc	 role;
+	pid_t			 pid;	/* 0 once reaped */
+	struct imsgev		 iev;
+	int			 ready;
+};
+
+static struct child	children[] = {
+	{ .role = PROC_CAPTURE },
+	{ .role = PROC_RESOLVER },
+};
+#define NCHILDREN	(sizeof(children) / sizeof(children[0]))
+
+static time_t		started;
+
+static void	children_dispatch(int, short, void *);
+
+static void
+child_init_message(const struct mxallowd_conf *conf, enum mxallowd_proc role,
+    struct child_init *init)
+{
+	memset(init, 0, sizeof(*init));
+	strlcpy(init->user, conf->user, sizeof(init->user));
+	/* Only capture, which reads packet bytes, needs no filesystem at all. */
+	if (role == PROC_CAPTURE)
+		strlcpy(init->chroot, conf->chroot, sizeof(init->chroot));
+	init->verbose = log_getverbose();
+}
+
+void
+children_start(const struct mxallowd_conf *conf, const char *self,
+    char *const logflags[])
+{
+	struct child_init	init;
+	struct child		*c;
+	int			 fd;
+
+	started = time(NULL);
+	for (c = children; c < children + NCHILDREN; c++) {
+		c->pid = proc_start(c->role, self, logflags, &fd);
+		imsgev_init(&c->iev, fd, proc_name(c->role),
+		    children_dispatch);
+		child_init_message(conf, c->role, &init);
+		if (imsgev_compose(&c->iev, IMSG_CHILD_INIT, &init,
+		    sizeof(init)) == -1)
+			fatal("compose init");
+		log_debug("started %s process, pid %d", proc_name(c->role),
+		    (int)c->pid);
+	}
+}
+
+static int
+all_ready(void)
+{
+	size_t	i;
+
+	for (i = 0; i < NCHILDREN; i++)
+		if (!children[i].ready)
+			return 0;
+	return 1;
+}
+
+static void
+children_dispatch(int fd, short event, void *arg)
+{
+	struct imsgev	*iev = arg;
+	struct child	*c = (struct child *)((char *)iev -
+			    offsetof(struct child, iev));
+	struct imsg	 imsg;
+	ssize_t		 n;
+
+	if (!imsgev_io(iev, event)) {
+		log_warnx("lost connection to %s process", iev->peer);
+		children_shutdown(1);
+	}
+	for (;;) {
+		if ((n = imsg_get(&iev->ibuf, &imsg)) == -1)
+			fatal("imsg_get from %s", iev->peer);
+		if (n == 0)
+			break;
+		switch (imsg_get_type(&imsg)) {
+		case IMSG_CHILD_READY:
+			imsg_payload(&imsg, NULL, 0, "ready");
+			c->ready = 1;
+			log_info("%s process ready, pid %d", iev->peer,
+			    (int)c->pid);
+			if (all_ready())
+				log_info("startup complete");
+			break;
+		default:
+			fatalx("unexpected message type %u from %s",
+			    imsg_get_type(&imsg), iev->peer);
+		}
+		imsg_free(&imsg);
+	}
+	imsgev_add(iev);
+}
+
+static struct child *
+child_by_pid(pid_t pid)
+{
+	size_t	i;
+
+	for (i = 0; i < NCHILDREN; i++)
+		if (children[i].pid == pid)
+			return &children[i];
+	return NULL;
+}
+
+/* Log how a child ended; a clean exit only in verbose mode. */
+static void
+child_log_exit(const struct child *c, int status)
+{
+	const char	*name = proc_name(c->role);
+
+	if (WIFSIGNALED(status))
+		log_warnx("%s process %d terminated by signal %d (%s)", name,
+		    (int)c->pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else if (WEXITSTATUS(status) != 0)
+		log_warnx("%s process %d exited with status %d", name,
+		    (int)c->pid, WEXITSTATUS(status));
+	else
+		log_debug("%s process %d exited", name, (int)c->pid);
+}
+
+/* Reap what has exited without waiting; returns how many were reaped. */
+static int
+reap_exited(void)
+{
+	struct child	*c;
+	pid_t		 pid;
+	int		 status, n = 0;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if ((c = child_by_pid(pid)) == NULL)
+			continue;
+		child_log_exit(c, status);
+		c->pid = 0;
+		n++;
+	}
+	return n;
+}
+
+/* SIGCHLD outside of a shutdown: a child died under us. */
+void
+children_reap(void)
+{
+	if (reap_exited() > 0)
+		children_shutdown(1);
+}
+
+void
+children_log_status(void)
+{
+	size_t	i;
+
+	log_info("up %lld seconds", (long long)(time(NULL) - started));
+	for (i = 0; i < NCHILDREN; i++)
+		log_info("%s process pid %d, %s", proc_name(children[i].role),
+		    (int)children[i].pid, children[i].ready ? "ready" :
+		    "starting");
+}
+
+static int
+children_alive(void)
+{
+	size_t	i;
+
+	for (i = 0; i < NCHILDREN; i++)
+		if (children[i].pid != 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Stop the children by closing their sockets (each exits on EOF), wait for
+ * them a little under a second, kill what is left, and exit with status.
+ */
+void
+children_shutdown(int status)
+{
+	struct timespec	 tick = { 0, 10 * 1000 * 1000 };
+	size_t		 i;
+	int		 waited;
+
+	signal(SIGCHLD, SIG_DFL);
+	for (i = 0; i < NCHILDREN; i++)
+		if (children[i].iev.ibuf.fd != -1)
+			imsgev_close(&children[i].iev);
+	for (waited = 0; children_alive() && waited < SHUTDOWN_WAIT_MS;
+	    waited += 10) {
+		reap_exited();
+		if (children_alive())
+			nanosleep(&tick, NULL);
+	}
+	for (i = 0; i < NCHILDREN; i++) {
+		if (children[i].pid == 0)
+			continue;
+		log_warnx("%s process %d did not exit, killing it",
+		    proc_name(children[i].role), (int)children[i].pid);
+		kill(children[i].pid, SIGKILL);
+		waitpid(children[i].pid, NULL, 0);
+		children[i].pid = 0;
+	}
+	if (status == 0)
+		log_info("terminated");
+	else
+		log_warnx("exiting on error");
+	exit(status);
+}

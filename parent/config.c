@@ -1,0 +1,626 @@
+/*
+ * Copyright (c) 2026 The mxallowd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * mxallowd.conf(5): one keyword per line, the long option name without its
+ * dashes, then its argument.  The file and the command line go through the
+ * same table and the same setters, so a value means the same in both.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mxallowd.h"
+#include "config.h"
+
+#ifndef nitems
+#define nitems(_a)	(sizeof((_a)) / sizeof((_a)[0]))
+#endif
+
+struct keyword;
+struct parse_state;
+
+enum argkind {
+	ARG_NONE,		/* a flag */
+	ARG_WORD,		/* exactly one word */
+	ARG_REST		/* the rest of the line, optionally "quoted" */
+};
+
+#define KW_REPEAT	0x01	/* may appear more than once in a file */
+#define KW_CMDLINE	0x02	/* command line only */
+
+typedef int (*kw_handler)(struct mxallowd_conf *, const char *,
+    const struct keyword *, const char *, struct parse_state *);
+
+struct keyword {
+	const char	*name;
+	enum argkind	 kind;
+	int		 flags;
+	kw_handler	 handler;
+	int		 opt;		/* OPT_* of a flag keyword */
+};
+
+static int	set_config(struct mxallowd_conf *, const char *,
+		    const struct keyword *, const char *, struct parse_state *);
+static int	set_fake(struct mxallowd_conf *, const char *,
+		    const struct keyword *, const char *, struct parse_state *);
+static int	set_real(struct mxallowd_conf *, const char *,
+		    const struct keyword *, const char *, struct parse_state *);
+static int	set_backend(struct mxallowd_conf *, const char *,
+		    const struct keyword *, const char *, struct parse_state *);
+static int	set_queue_num(struct mxallowd_conf *, const char *,
+		    const struct keyword *, const char *, struct parse_state *);
+static int	set_whitelist_time(struct mxallowd_conf *, const char *,
+		    const struct keyword *, const char *, struct parse_state *);
+static int	set_pflog_if(struct mxallowd_conf *, const char *,
+		    const struct keyword *, const char *, struct parse_state *);
+static int	set_pcap_filter(struct mxallowd_conf *, const char *,
+		    const struct keyword *, const char *, struct parse_state *);
+static int	set_user(struct mxallowd_conf *, const char *,
+		    const struct keyword *, const char *, struct parse_state *);
+static int	set_chroot(struct mxallowd_conf *, const char *,
+		    const struct keyword *, const char *, struct parse_state *);
+static int	set_flag(struct mxallowd_conf *, const char *,
+		    const struct keyword *, const char *, struct parse_state *);
+
+/* Every keyword of the file and every long option of the command line. */
+static const struct keyword keywords[] = {
+	{ "config",		ARG_WORD, KW_CMDLINE,	set_config,	0 },
+	{ "fake-mailserver",	ARG_WORD, KW_REPEAT,	set_fake,	0 },
+	{ "real-mailserver",	ARG_WORD, KW_REPEAT,	set_real,	0 },
+	{ "backend",		ARG_WORD, 0,		set_backend,	0 },
+	{ "queue-num",		ARG_WORD, 0,		set_queue_num,	0 },
+	{ "whitelist-time",	ARG_WORD, 0,		set_whitelist_time, 0 },
+	{ "pflog-interface",	ARG_WORD, 0,		set_pflog_if,	0 },
+	{ "pcap-filter",	ARG_REST, 0,		set_pcap_filter, 0 },
+	{ "user",		ARG_WORD, 0,		set_user,	0 },
+	{ "chroot",		ARG_WORD, 0,		set_chroot,	0 },
+	{ "no-rdns-whitelist",	ARG_NONE, 0,		set_flag,	OPT_NO_RDNS },
+	{ "foreground",		ARG_NONE, 0,		set_flag,	OPT_FOREGROUND },
+	{ "stdout",		ARG_NONE, 0,		set_flag,	OPT_STDOUT },
+	{ "quiet",		ARG_NONE, 0,		set_flag,	OPT_QUIET },
+};
+
+static const struct {
+	const char	*name;
+	enum backend	 backend;
+} backends[] = {
+	{ "nfqueue",	BACKEND_NFQUEUE },
+	{ "pf",		BACKEND_PF },
+};
+
+/* What a file parse remembers so that messages can name earlier lines. */
+struct parse_state {
+	unsigned int	lineno;
+	unsigned int	seen[nitems(keywords)];		/* line of a scalar */
+	unsigned int	fakeline[MAX_MAILSERVERS];	/* 0: not this file */
+	unsigned int	realline[MAX_MAILSERVERS];
+};
+
+static void	conf_err(const char *, const char *, ...)
+		    __attribute__((__format__ (printf, 2, 3)));
+static const struct keyword *keyword_lookup(const char *);
+static int	conf_apply(struct mxallowd_conf *, const char *,
+		    const struct keyword *, const char *, struct parse_state *);
+static int	set_addr(struct mxallowd_conf *, const char *,
+		    const struct keyword *, const char *, struct parse_state *,
+		    int);
+static int	set_string(const char *, const struct keyword *, char *,
+		    size_t, const char *);
+static int	parse_line(struct mxallowd_conf *, const char *, char *,
+		    struct parse_state *);
+static char	*skip_blanks(char *);
+static char	*trim(char *);
+
+static void
+conf_err(const char *origin, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "%s: ", origin);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
+conf_init(struct mxallowd_conf *conf)
+{
+	/* Zero everything, padding included, so configurations memcmp. */
+	memset(conf, 0, sizeof(*conf));
+	conf->backend = DEFAULT_BACKEND;
+	conf->queue_num = -1;
+	conf->whitelist_time = DEFAULT_WHITELIST_TIME;
+	conf->opts = 0;
+	strlcpy(conf->pflog_if, DEFAULT_PFLOG_IF, sizeof(conf->pflog_if));
+	strlcpy(conf->pcap_filter, DEFAULT_PCAP_FILTER,
+	    sizeof(conf->pcap_filter));
+	strlcpy(conf->user, MXALLOWD_USER, sizeof(conf->user));
+	strlcpy(conf->chroot, MXALLOWD_CHROOT, sizeof(conf->chroot));
+}
+
+static const struct keyword *
+keyword_lookup(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(keywords); i++)
+		if (strcmp(keywords[i].name, name) == 0)
+			return &keywords[i];
+	return NULL;
+}
+
+int
+conf_set(struct mxallowd_conf *conf, const char *origin, const char *name,
+    const char *arg)
+{
+	const struct keyword	*kw;
+
+	if ((kw = keyword_lookup(name)) == NULL) {
+		conf_err(origin, "unknown keyword \"%s\"", name);
+		return -1;
+	}
+	return conf_apply(conf, origin, kw, arg, NULL);
+}
+
+/*
+ * The checks common to the file and the command line, then the handler.
+ * ps is NULL on the command line, where a later value simply wins.
+ */
+static int
+conf_apply(struct mxallowd_conf *conf, const char *origin,
+    const struct keyword *kw, const char *arg, struct parse_state *ps)
+{
+	const unsigned char	*p;
+	size_t			 idx = kw - keywords;
+
+	/* Left to main(); parse_line() refuses these in a file. */
+	if (kw->flags & KW_CMDLINE)
+		return kw->handler(conf, origin, kw, arg, ps);
+
+	if (kw->kind == ARG_NONE) {
+		if (arg != NULL) {
+			conf_err(origin, "%s: takes no argument, got \"%s\"",
+			    kw->name, arg);
+			return -1;
+		}
+	} else {
+		if (arg == NULL || *arg == '\0') {
+			conf_err(origin, "%s: missing argument", kw->name);
+			return -1;
+		}
+		/*
+		 * Only values that the file syntax can carry, so that
+		 * conf_print() output always reads back.
+		 */
+		for (p = (const unsigned char *)arg; *p != '\0'; p++) {
+			if (kw->kind == ARG_WORD && (isspace(*p) ||
+			    iscntrl(*p) || *p == '#' || *p == '"')) {
+				conf_err(origin, "%s: value must not contain "
+				    "blanks, control characters, '#' or '\"'",
+				    kw->name);
+				return -1;
+			}
+			if (kw->kind == ARG_REST && ((iscntrl(*p) &&
+			    *p != '\t') || *p == '"')) {
+				conf_err(origin, "%s: value must not contain "
+				    "control characters or '\"'", kw->name);
+				return -1;
+			}
+		}
+	}
+
+	/* Within one file a scalar given twice is a mistake. */
+	if (ps != NULL && !(kw->flags & KW_REPEAT) && ps->seen[idx] != 0) {
+		conf_err(origin, "%s: already set on line %u", kw->name,
+		    ps->seen[idx]);
+		return -1;
+	}
+	if (kw->handler(conf, origin, kw, arg, ps) == -1)
+		return -1;
+	if (ps != NULL && !(kw->flags & KW_REPEAT))
+		ps->seen[idx] = ps->lineno;
+	return 0;
+}
+
+static int
+set_config(struct mxallowd_conf *conf, const char *origin,
+    const struct keyword *kw, const char *arg, struct parse_state *ps)
+{
+	/* main() opens the file itself before any conf_set(). */
+	return 0;
+}
+
+static int
+set_fake(struct mxallowd_conf *conf, const char *origin,
+    const struct keyword *kw, const char *arg, struct parse_state *ps)
+{
+	return set_addr(conf, origin, kw, arg, ps, 0);
+}
+
+static int
+set_real(struct mxallowd_conf *conf, const char *origin,
+    const struct keyword *kw, const char *arg, struct parse_state *ps)
+{
+	return set_addr(conf, origin, kw, arg, ps, 1);
+}
+
+/*
+ * Append to the fake or the real list.  An address in both lists would
+ * make the real server whitelist whoever touches it, so refuse it.
+ */
+static int
+set_addr(struct mxallowd_conf *conf, const char *origin,
+    const struct keyword *kw, const char *arg, struct parse_state *ps,
+    int real)
+{
+	struct mxaddr	 a;
+	struct mxaddr	*list = real ? conf->real : conf->fake;
+	struct mxaddr	*other = real ? conf->fake : conf->real;
+	unsigned int	*n = real ? &conf->nreal : &conf->nfake;
+	unsigned int	 nother = real ? conf->nfake : conf->nreal;
+	unsigned int	*lines = NULL, *otherlines = NULL;
+	const char	*othername = real ? "fake-mailserver" :
+			    "real-mailserver";
+	unsigned int	 i;
+
+	if (ps != NULL) {
+		lines = real ? ps->realline : ps->fakeline;
+		otherlines = real ? ps->fakeline : ps->realline;
+	}
+	if (mxaddr_parse(arg, &a) == -1) {
+		conf_err(origin, "%s: \"%s\" is not an IPv4 or IPv6 address",
+		    kw->name, arg);
+		return -1;
+	}
+	for (i = 0; i < *n; i++) {
+		if (memcmp(&list[i], &a, sizeof(a)) != 0)
+			continue;
+		if (lines != NULL && lines[i] != 0)
+			conf_err(origin, "%s: %s listed twice (first on "
+			    "line %u)", kw->name, arg, lines[i]);
+		else
+			conf_err(origin, "%s: %s already listed", kw->name,
+			    arg);
+		return -1;
+	}
+	for (i = 0; i < nother; i++) {
+		if (memcmp(&other[i], &a, sizeof(a)) != 0)
+			continue;
+		if (otherlines != NULL && otherlines[i] != 0)
+			conf_err(origin, "%s: %s is already a %s (line %u)",
+			    kw->name, arg, othername, otherlines[i]);
+		else
+			conf_err(origin, "%s: %s is already a %s", kw->name,
+			    arg, othername);
+		return -1;
+	}
+	if (*n >= MAX_MAILSERVERS) {
+		conf_err(origin, "%s: more than %d addresses", kw->name,
+		    MAX_MAILSERVERS);
+		return -1;
+	}
+	memcpy(&list[*n], &a, sizeof(a));
+	if (lines != NULL)
+		lines[*n] = ps->lineno;
+	(*n)++;
+	return 0;
+}
+
+static int
+set_backend(struct mxallowd_conf *conf, const char *origin,
+    const struct keyword *kw, const char *arg, struct parse_state *ps)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(backends); i++) {
+		if (strcmp(backends[i].name, arg) == 0) {
+			conf->backend = backends[i].backend;
+			return 0;
+		}
+	}
+	conf_err(origin, "%s: \"%s\" is not nfqueue or pf", kw->name, arg);
+	return -1;
+}
+
+static int
+set_queue_num(struct mxallowd_conf *conf, const char *origin,
+    const struct keyword *kw, const char *arg, struct parse_state *ps)
+{
+	const char	*errstr;
+	long long	 n;
+
+	n = strtonum(arg, 0, MAX_QUEUE_NUM, &errstr);
+	if (errstr != NULL) {
+		conf_err(origin, "%s: \"%s\" is %s (must be 0..%d)", kw->name,
+		    arg, errstr, MAX_QUEUE_NUM);
+		return -1;
+	}
+	conf->queue_num = n;
+	return 0;
+}
+
+static int
+set_whitelist_time(struct mxallowd_conf *conf, const char *origin,
+    const struct keyword *kw, const char *arg, struct parse_state *ps)
+{
+	const char	*errstr;
+	long long	 n;
+
+	n = strtonum(arg, 1, MAX_WHITELIST_TIME, &errstr);
+	if (errstr != NULL) {
+		conf_err(origin, "%s: \"%s\" is %s (must be 1..%d seconds)",
+		    kw->name, arg, errstr, MAX_WHITELIST_TIME);
+		return -1;
+	}
+	conf->whitelist_time = n;
+	return 0;
+}
+
+/* Zero the whole buffer too, so that configurations memcmp. */
+static int
+set_string(const char *origin, const struct keyword *kw, char *dst,
+    size_t dstsize, const char *arg)
+{
+	if (strlen(arg) >= dstsize) {
+		conf_err(origin, "%s: value too long (at most %zu characters)",
+		    kw->name, dstsize - 1);
+		return -1;
+	}
+	memset(dst, 0, dstsize);
+	strlcpy(dst, arg, dstsize);
+	return 0;
+}
+
+static int
+set_pflog_if(struct mxallowd_conf *conf, const char *origin,
+    const struct keyword *kw, const char *arg, struct parse_state *ps)
+{
+	return set_string(origin, kw, conf->pflog_if, sizeof(conf->pflog_if),
+	    arg);
+}
+
+static int
+set_pcap_filter(struct mxallowd_conf *conf, const char *origin,
+    const struct keyword *kw, const char *arg, struct parse_state *ps)
+{
+	return set_string(origin, kw, conf->pcap_filter,
+	    sizeof(conf->pcap_filter), arg);
+}
+
+static int
+set_user(struct mxallowd_conf *conf, const char *origin,
+    const struct keyword *kw, const char *arg, struct parse_state *ps)
+{
+	return set_string(origin, kw, conf->user, sizeof(conf->user), arg);
+}
+
+static int
+set_chroot(struct mxallowd_conf *conf, const char *origin,
+    const struct keyword *kw, const char *arg, struct parse_state *ps)
+{
+	/* chroot(2) of a relative path would depend on our cwd. */
+	if (arg[0] != '/') {
+		conf_err(origin, "%s: \"%s\" is not an absolute path",
+		    kw->name, arg);
+		return -1;
+	}
+	return set_string(origin, kw, conf->chroot, sizeof(conf->chroot),
+	    arg);
+}
+
+static int
+set_flag(struct mxallowd_conf *conf, const char *origin,
+    const struct keyword *kw, const char *arg, struct parse_state *ps)
+{
+	conf->opts |= kw->opt;
+	return 0;
+}
+
+static char *
+skip_blanks(char *p)
+{
+	while (isspace((unsigned char)*p))
+		p++;
+	return p;
+}
+
+/* Cut a comment and trailing blanks; returns p past leading blanks. */
+static char *
+trim(char *p)
+{
+	char	*end;
+
+	p = skip_blanks(p);
+	if ((end = strchr(p, '#')) != NULL)
+		*end = '\0';
+	end = p + strlen(p);
+	while (end > p && isspace((unsigned char)end[-1]))
+		end--;
+	*end = '\0';
+	return p;
+}
+
+/* One line of the file; returns -1 after printing its error. */
+static int
+parse_line(struct mxallowd_conf *conf, const char *origin, char *line,
+    struct parse_state *ps)
+{
+	const struct keyword	*kw;
+	char			*p, *name, *arg, *end, *extra;
+
+	p = skip_blanks(line);
+	if (*p == '\0' || *p == '#')
+		return 0;
+	name = p;
+	while (*p != '\0' && *p != '#' && !isspace((unsigned char)*p))
+		p++;
+	if (*p == '#')
+		*p = '\0';		/* "keyword# comment": no argument */
+	else if (*p != '\0')
+		*p++ = '\0';
+
+	if ((kw = keyword_lookup(name)) == NULL) {
+		conf_err(origin, "unknown keyword \"%s\"", name);
+		return -1;
+	}
+	/* A file cannot include another. */
+	if (kw->flags & KW_CMDLINE) {
+		conf_err(origin, "%s: only allowed on the command line",
+		    kw->name);
+		return -1;
+	}
+
+	switch (kw->kind) {
+	case ARG_NONE:
+		arg = trim(p);
+		if (*arg == '\0')
+			arg = NULL;
+		break;
+	case ARG_WORD:
+		arg = trim(p);
+		for (end = arg; *end != '\0' &&
+		    !isspace((unsigned char)*end); end++)
+			;
+		if (*end != '\0') {
+			*end++ = '\0';
+			extra = skip_blanks(end);
+			conf_err(origin, "%s: takes one argument, got extra "
+			    "\"%s\"", kw->name, extra);
+			return -1;
+		}
+		break;
+	case ARG_REST:
+		/* A quoted value may hold '#' and leading blanks. */
+		arg = skip_blanks(p);
+		if (*arg == '"') {
+			arg++;
+			if ((end = strchr(arg, '"')) == NULL) {
+				conf_err(origin, "%s: missing closing quote",
+				    kw->name);
+				return -1;
+			}
+			*end++ = '\0';
+			extra = trim(end);
+			if (*extra != '\0') {
+				conf_err(origin, "%s: takes one argument, got "
+				    "extra \"%s\" after the closing quote",
+				    kw->name, extra);
+				return -1;
+			}
+		} else
+			arg = trim(arg);
+		break;
+	default:
+		return -1;
+	}
+	return conf_apply(conf, origin, kw, arg, ps);
+}
+
+int
+conf_parse_file(struct mxallowd_conf *conf, const char *path, int must_exist)
+{
+	struct parse_state	 ps;
+	FILE			*fp;
+	char			 origin[PATH_MAX + 32];
+	char			*line = NULL;
+	size_t			 linesize = 0;
+	ssize_t			 linelen;
+	int			 errors = 0;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	memset(&ps, 0, sizeof(ps));
+	while ((linelen = getline(&line, &linesize, fp)) != -1) {
+		ps.lineno++;
+		snprintf(origin, sizeof(origin), "%s:%u", path, ps.lineno);
+		if (memchr(line, '\0', linelen) != NULL) {
+			conf_err(origin, "NUL character in line");
+			errors++;
+			continue;
+		}
+		if (parse_line(conf, origin, line, &ps) == -1)
+			errors++;
+	}
+	if (ferror(fp)) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		errors++;
+	}
+	free(line);
+	fclose(fp);
+	return errors;
+}
+
+int
+conf_check(const struct mxallowd_conf *conf, const char *origin)
+{
+	int	errors = 0;
+
+	if (conf->nfake == 0) {
+		conf_err(origin, "no fake-mailserver given");
+		errors++;
+	}
+	if (conf->nreal == 0) {
+		conf_err(origin, "no real-mailserver given");
+		errors++;
+	}
+	if (conf->backend == BACKEND_NFQUEUE && conf->queue_num == -1) {
+		conf_err(origin, "nfqueue backend needs queue-num");
+		errors++;
+	}
+	return errors;
+}
+
+int
+mxaddr_parse(const char *s, struct mxaddr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, &a->u.v4) == 1) {
+		a->af = AF_INET;
+		return 0;
+	}
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET6, s, &a->u.v6) == 1) {
+		a->af = AF_INET6;
+		return 0;
+	}
+	memset(a, 0, sizeof(*a));
+	return -1;
+}
+
+/* Like inet_ntop(3), but never NULL: "?" for an unknown family. */
+const char *
+mxaddr_ntop(const struct mxaddr *a, char *buf, size_t len)
+{
+	if (inet_ntop(a->af, &a->u, buf, len) == NULL && len > 0)
+		strlcpy(buf, "?", len);
+	return buf;
+}

@@ -1,0 +1,317 @@
+/*
+ * Copyright (c) 2026 The mxallowd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * mxallowd: main() of the one binary.  Run as "-X role" it becomes a child;
+ * otherwise it is the parent: read the configuration, check what the
+ * children will need, daemonize, start them and run the event loop.
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <err.h>
+#include <errno.h>
+#include <event.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "config.h"
+#include "log.h"
+#include "parent.h"
+#include "proc.h"
+
+/* Values for options that have no short form; above any character. */
+enum {
+	LONGOPT_USER = 256,
+	LONGOPT_CHROOT,
+	LONGOPT_BACKEND
+};
+
+/*
+ * The long name of every option that is also a configuration keyword is
+ * that keyword, so one setter serves the file and the command line.
+ */
+static const struct option longopts[] = {
+	{ "no-rdns-whitelist",	no_argument,		NULL, 'b' },
+	{ "config",		required_argument,	NULL, 'c' },
+	{ "debug",		no_argument,		NULL, 'd' },
+	{ "foreground",		no_argument,		NULL, 'F' },
+	{ "fake-mailserver",	required_argument,	NULL, 'f' },
+	{ "pcap-filter",	required_argument,	NULL, 'l' },
+	{ "configtest",		no_argument,		NULL, 'n' },
+	{ "pflog-interface",	required_argument,	NULL, 'p' },
+	{ "queue-num",		required_argument,	NULL, 'Q' },
+	{ "quiet",		no_argument,		NULL, 'q' },
+	{ "real-mailserver",	required_argument,	NULL, 'r' },
+	{ "stdout",		no_argument,		NULL, 's' },
+	{ "whitelist-time",	required_argument,	NULL, 't' },
+	{ "verbose",		no_argument,		NULL, 'v' },
+	{ "user",		required_argument,	NULL, LONGOPT_USER },
+	{ "chroot",		required_argument,	NULL, LONGOPT_CHROOT },
+	{ "backend",		required_argument,	NULL, LONGOPT_BACKEND },
+	{ NULL,			0,			NULL, 0 }
+};
+static const char shortopts[] = "bc:dFf:l:np:Q:qr:st:vX:";
+
+/* A command-line option that sets a configuration keyword. */
+struct cli_setting {
+	const char	*keyword;
+	const char	*arg;
+};
+
+__attribute__((noreturn)) static void
+usage(void)
+{
+	fprintf(stderr, "usage: mxallowd [-bdFnqsv] [-c file] "
+	    "[-f fake-mailserver] [-l pcap-filter]\n"
+	    "\t[-p pflog-interface] [-Q queue-num] [-r real-mailserver] "
+	    "[-t whitelist-time]\n"
+	    "\t[--backend nfqueue|pf] [--chroot dir] [--user name]\n");
+	exit(1);
+}
+
+static const char *
+keyword_of(int ch)
+{
+	const struct option	*o;
+
+	for (o = longopts; o->name != NULL; o++)
+		if (o->val == ch)
+			return o->name;
+	return NULL;
+}
+
+/* The user must exist before anything starts; say how to make one. */
+static void
+check_user(const char *user)
+{
+	if (getpwnam(user) != NULL)
+		return;
+#ifdef __OpenBSD__
+	fprintf(stderr, "mxallowd: user %s does not exist; create it with: "
+	    "useradd -d /var/empty -s /sbin/nologin %s\n", user, user);
+#else
+	fprintf(stderr, "mxallowd: user %s does not exist; create it with: "
+	    "useradd -r -d /nonexistent -s /usr/sbin/nologin %s\n", user, user);
+#endif
+	exit(1);
+}
+
+/*
+ * capture's root: created root-owned when missing; refused when another user
+ * could write to it or when it holds anything.
+ */
+static void
+check_chroot(const char *dir)
+{
+	struct stat	 st;
+	DIR		*d;
+	struct dirent	*de;
+
+	if (stat(dir, &st) == -1) {
+		if (errno != ENOENT)
+			err(1, "chroot %s", dir);
+		if (mkdir(dir, 0755) == -1)
+			err(1, "mkdir %s", dir);
+		if (stat(dir, &st) == -1)
+			err(1, "chroot %s", dir);
+	}
+	if (!S_ISDIR(st.st_mode))
+		errx(1, "chroot %s is not a directory", dir);
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		errx(1, "chroot %s must be owned by root and writable by root "
+		    "only", dir);
+	if ((d = opendir(dir)) == NULL)
+		err(1, "chroot %s", dir);
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			errx(1, "chroot %s is not empty (%s)", dir, de->d_name);
+	}
+	closedir(d);
+}
+
+static void
+parent_signal(int sig, short event, void *arg)
+{
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		log_info("received signal %d, terminating", sig);
+		children_shutdown(0);
+	case SIGCHLD:
+		children_reap();
+		break;
+	case SIGUSR1:
+		children_log_status();
+		break;
+	case SIGHUP:
+		log_warnx("SIGHUP: reloading is not supported yet, ignored");
+		break;
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct mxallowd_conf	 conf;
+	struct cli_setting		*cli;
+	struct child_logopts		 lo;
+	struct event			 ev_sig[5];
+	static const int		 sigs[] = { SIGTERM, SIGINT, SIGCHLD,
+					    SIGUSR1, SIGHUP };
+	const char			*conffile = NULL, *role = NULL;
+	const char			*self;
+	char				*logflags[8];
+	enum mxallowd_proc		 proc;
+	size_t				 ncli = 0, i;
+	int				 ch, configtest = 0, errors, nflags;
+
+	proctitle_init(argc, argv);
+	memset(&lo, 0, sizeof(lo));
+	if ((cli = calloc(argc, sizeof(*cli))) == NULL)
+		err(1, "calloc");
+
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			/* A copy: the title will overwrite the argument strings. */
+			if ((conffile = strdup(optarg)) == NULL)
+				err(1, "strdup");
+			break;
+		case 'd':
+			lo.debug = 1;
+			break;
+		case 'n':
+			configtest = 1;
+			break;
+		case 'v':
+			lo.verbose++;
+			break;
+		case 'X':
+			role = optarg;
+			break;
+		case 's':
+			lo.to_stdout = 1;
+			goto keyword;
+		case 'q':
+			lo.quiet = 1;
+			goto keyword;
+		default:
+		keyword:
+			if (ch == '?' || keyword_of(ch) == NULL)
+				usage();
+			cli[ncli].keyword = keyword_of(ch);
+			cli[ncli].arg = optarg;
+			ncli++;
+			break;
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	if (role != NULL) {
+		if (proc_lookup(role, &proc) == -1 || proc == PROC_PARENT)
+			errx(1, "unknown process role %s", role);
+		if (proc == PROC_CAPTURE)
+			capture_main(&lo);
+		resolver_main(&lo);
+	}
+
+	conf_init(&conf);
+	if (conffile != NULL)
+		errors = conf_parse_file(&conf, conffile, 1);
+	else
+		errors = conf_parse_file(&conf, MXALLOWD_CONF, 0);
+	for (i = 0; i < ncli; i++)
+		if (conf_set(&conf, CONF_ORIGIN_CMDLINE, cli[i].keyword,
+		    cli[i].arg) == -1)
+			errors++;
+	free(cli);
+	if (errors == 0)
+		errors = conf_check(&conf, conffile != NULL ? conffile :
+		    MXALLOWD_CONF);
+	if (errors > 0)
+		exit(1);
+	if (configtest) {
+		if (lo.verbose)
+			conf_print(stdout, &conf);
+		else
+			printf("configuration OK\n");
+		exit(0);
+	}
+
+	/* What the file may set for logging counts as much as -s and -q. */
+	lo.to_stdout = (conf.opts & OPT_STDOUT) != 0;
+	lo.quiet = (conf.opts & OPT_QUIET) != 0;
+
+	/* A valid configuration may still name a firewall this OS lacks. */
+#ifdef __OpenBSD__
+	if (conf.backend != BACKEND_PF)
+		errx(1, "backend nfqueue is only available on Linux");
+#else
+	if (conf.backend != BACKEND_NFQUEUE)
+		errx(1, "backend pf is only available on OpenBSD");
+#endif
+	if (geteuid() != 0)
+		errx(1, "need root privileges");
+	check_user(conf.user);
+	check_chroot(conf.chroot);
+	self = proc_self_path(argv[0]);
+
+	log_init(lo.debug ? LOG_DEST_STDERR : lo.to_stdout ? LOG_DEST_STDOUT :
+	    LOG_DEST_SYSLOG, LOG_DAEMON);
+	log_procinit(proc_name(PROC_PARENT));
+	log_setverbose(lo.verbose);
+	log_setquiet(lo.quiet);
+
+	if (!lo.debug && !(conf.opts & OPT_FOREGROUND)) {
+		/* Keep stdout when it is where the log goes. */
+		if (daemon(0, lo.to_stdout) == -1)
+			fatal("daemon");
+	}
+	proctitle_set(proc_name(PROC_PARENT));
+	log_info("starting, version %s", MXALLOWD_VERSION);
+
+	nflags = 0;
+	if (lo.debug)
+		logflags[nflags++] = "-d";
+	else if (lo.to_stdout)
+		logflags[nflags++] = "-s";
+	if (lo.quiet)
+		logflags[nflags++] = "-q";
+	logflags[nflags] = NULL;
+
+	signal(SIGPIPE, SIG_IGN);
+	event_init();
+	/* SIGCHLD is watched before the first fork so no death is missed. */
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		signal_set(&ev_sig[i], sigs[i], parent_signal, NULL);
+		signal_add(&ev_sig[i], NULL);
+	}
+	children_start(&conf, self, logflags);
+	event_dispatch();
+	fatalx("event loop ended");
+}

@@ -1,0 +1,84 @@
+/*
+ * Copyright (c) 2026 The mxallowd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * mxallowd -nv: the configuration in effect, every setting spelled out in
+ * a fixed order, in a form that conf_parse_file() reads back unchanged.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdio.h>
+
+#include "mxallowd.h"
+#include "config.h"
+
+#ifndef nitems
+#define nitems(_a)	(sizeof((_a)) / sizeof((_a)[0]))
+#endif
+
+/* Flag keywords in the order they are printed. */
+static const struct {
+	int		 opt;
+	const char	*name;
+} flags[] = {
+	{ OPT_NO_RDNS,		"no-rdns-whitelist" },
+	{ OPT_FOREGROUND,	"foreground" },
+	{ OPT_STDOUT,		"stdout" },
+	{ OPT_QUIET,		"quiet" },
+};
+
+static const char *
+backend_name(enum backend backend)
+{
+	switch (backend) {
+	case BACKEND_NFQUEUE:
+		return "nfqueue";
+	case BACKEND_PF:
+		return "pf";
+	}
+	return "?";
+}
+
+void
+conf_print(FILE *fp, const struct mxallowd_conf *conf)
+{
+	char		buf[INET6_ADDRSTRLEN];
+	unsigned int	i;
+
+	fprintf(fp, "# mxallowd configuration, normalized\n");
+	fprintf(fp, "backend %s\n", backend_name(conf->backend));
+	if (conf->queue_num != -1)
+		fprintf(fp, "queue-num %d\n", conf->queue_num);
+	fprintf(fp, "whitelist-time %u\n", conf->whitelist_time);
+	fprintf(fp, "pflog-interface %s\n", conf->pflog_if);
+	/* Quoted: the filter has blanks and may hold a '#'. */
+	fprintf(fp, "pcap-filter \"%s\"\n", conf->pcap_filter);
+	fprintf(fp, "user %s\n", conf->user);
+	fprintf(fp, "chroot %s\n", conf->chroot);
+	for (i = 0; i < nitems(flags); i++)
+		if (conf->opts & flags[i].opt)
+			fprintf(fp, "%s\n", flags[i].name);
+	for (i = 0; i < conf->nfake; i++)
+		fprintf(fp, "fake-mailserver %s\n",
+		    mxaddr_ntop(&conf->fake[i], buf, sizeof(buf)));
+	for (i = 0; i < conf->nreal; i++)
+		fprintf(fp, "real-mailserver %s\n",
+		    mxaddr_ntop(&conf->real[i], buf, sizeof(buf)));
+}

@@ -1,0 +1,115 @@
+# Sourced by every regress script.  A test reports each check with pass or
+# fail; regress/run.sh counts the "ok " and "FAIL " lines.
+
+REGRESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$REGRESS_DIR/.." && pwd)
+MXALLOWD=${MXALLOWD:-$TOP/mxallowd}
+
+pass() { echo "ok $*"; }
+fail() { echo "FAIL $*"; }
+
+# check NAME COMMAND...: pass when COMMAND exits 0.
+check() {
+	local name=$1; shift
+	if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+# A private scratch directory, removed on exit.
+scratch() {
+	SCRATCH=$(mktemp -d /tmp/mxallowd-regress.XXXXXX)
+	chmod 0755 "$SCRATCH"	# readable by the unprivileged tests
+	trap 'stop_daemon; rm -rf "$SCRATCH"' EXIT
+}
+
+# --- running the daemon in the foreground -------------------------------
+
+# start_daemon CONF [ARGS...]: start mxallowd -d on CONF in the background;
+# sets DAEMON_PID and DAEMON_LOG (stderr of all three processes).
+start_daemon() {
+	local conf=$1; shift
+	DAEMON_LOG=$SCRATCH/daemon.log
+	: >"$DAEMON_LOG"
+	"$MXALLOWD" -d -c "$conf" "$@" 2>>"$DAEMON_LOG" &
+	DAEMON_PID=$!
+}
+
+# wait_log PATTERN [SECONDS]: wait until the daemon's log matches PATTERN.
+wait_log() {
+	local pattern=$1 limit=${2:-5} i
+	for ((i = 0; i < limit * 20; i++)); do
+		grep -qE -- "$pattern" "$DAEMON_LOG" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# wait_gone PID... [within MS]: wait until no PID exists; bounded by MS.
+wait_gone_ms() {
+	local ms=$1; shift
+	local i p alive
+	for ((i = 0; i <= ms / 10; i++)); do
+		alive=0
+		for p in "$@"; do
+			[ -d /proc/$p ] && [ "$(awk '{print $3}' /proc/$p/stat 2>/dev/null)" != Z ] && alive=1
+		done
+		[ $alive -eq 0 ] && return 0
+		sleep 0.01
+	done
+	return 1
+}
+
+# children_of PID: the PIDs whose parent is PID.
+children_of() {
+	local s
+	for s in /proc/[0-9]*/stat; do
+		awk -v p="$1" '{ sub(/^.*\) /, ""); if ($2 == p) print FILENAME }' "$s" 2>/dev/null
+	done | sed -E 's,/proc/([0-9]+)/stat,\1,'
+}
+
+# child_with_title PID ROLE: the child of PID whose title is "mxallowd: ROLE".
+child_with_title() {
+	local c
+	for c in $(children_of "$1"); do
+		if tr '\0' ' ' </proc/$c/cmdline 2>/dev/null | grep -q "^mxallowd: $2"; then
+			echo "$c"; return 0
+		fi
+	done
+	return 1
+}
+
+# status_field PID FIELD: a field of /proc/PID/status, tabs folded to spaces.
+status_field() {
+	awk -v f="$2:" '$1 == f { $1 = ""; sub(/^ /, ""); print }' /proc/$1/status
+}
+
+# stop_daemon: SIGKILL what is left of the daemon (by PID) and reap it.
+stop_daemon() {
+	local p
+	[ -n "${DAEMON_PID:-}" ] || return 0
+	for p in $(children_of "$DAEMON_PID") "$DAEMON_PID"; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_PID=
+}
+
+# need_user: the unprivileged user the children run as.
+need_user() {
+	if ! getent passwd _mxallowd >/dev/null; then
+		fail "user _mxallowd missing: run regress/deps.sh first"
+		exit 1
+	fi
+}
+
+# A configuration the daemon can start with; chroot inside the scratch dir.
+write_conf() {
+	cat >"$SCRATCH/mxallowd.conf" <<CONF
+fake-mailserver 192.0.2.10
+fake-mailserver 2001:db8::10
+real-mailserver 192.0.2.20
+real-mailserver 2001:db8::20
+queue-num 23
+chroot $SCRATCH/empty
+CONF
+	echo "$SCRATCH/mxallowd.conf"
+}

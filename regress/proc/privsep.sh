@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The three processes, as /proc sees them: titles, users, capabilities,
+# no_new_privs, capture's empty root; and a clean stop on SIGTERM / SIGINT.
+source "$(dirname "$0")/../lib.sh"
+scratch
+need_user
+
+uid=$(id -u _mxallowd)
+gid=$(id -g _mxallowd)
+conf=$(write_conf)
+
+check "chroot dir absent before start" test ! -e "$SCRATCH/empty"
+start_daemon "$conf" -v
+if ! wait_log 'startup complete'; then
+	fail "daemon starts: $(tail -5 "$DAEMON_LOG")"
+	exit 1
+fi
+pass "daemon starts and reports startup complete"
+
+capture=$(child_with_title "$DAEMON_PID" capture)
+resolver=$(child_with_title "$DAEMON_PID" resolver)
+check "capture process titled 'mxallowd: capture'" test -n "$capture"
+check "resolver process titled 'mxallowd: resolver'" test -n "$resolver"
+check "parent titled 'mxallowd: parent'" \
+    grep -q '^mxallowd: parent' <(tr '\0' ' ' </proc/$DAEMON_PID/cmdline)
+check "exactly two children" test "$(children_of "$DAEMON_PID" | wc -l)" -eq 2
+check "parent runs as root" test "$(status_field "$DAEMON_PID" Uid)" = "0 0 0 0"
+
+for role in capture resolver; do
+	pid=${!role}
+	[ -n "$pid" ] || continue
+	check "$role: uid is _mxallowd (real, effective, saved, fs)" \
+	    test "$(status_field "$pid" Uid)" = "$uid $uid $uid $uid"
+	check "$role: gid is _mxallowd's group" \
+	    test "$(status_field "$pid" Gid)" = "$gid $gid $gid $gid"
+	check "$role: supplementary groups only its own" \
+	    test "$(status_field "$pid" Groups)" = "$gid"
+	check "$role: CapEff 0" test "$(status_field "$pid" CapEff)" = 0000000000000000
+	check "$role: CapPrm 0" test "$(status_field "$pid" CapPrm)" = 0000000000000000
+	check "$role: CapAmb 0" test "$(status_field "$pid" CapAmb)" = 0000000000000000
+	check "$role: NoNewPrivs 1" test "$(status_field "$pid" NoNewPrivs)" = 1
+done
+
+check "capture's root is the chroot dir" \
+    test "$(readlink /proc/$capture/root)" = "$SCRATCH/empty"
+check "capture's root is empty" test -z "$(ls -A "$SCRATCH/empty")"
+check "chroot dir was created root-owned, mode 755" \
+    test "$(stat -c '%u %a' "$SCRATCH/empty")" = "0 755"
+check "capture's working directory is its root" \
+    test "$(readlink /proc/$capture/cwd)" = "$SCRATCH/empty"
+check "resolver is not chrooted" test "$(readlink /proc/$resolver/root)" = /
+
+check "SIGUSR1 logs the processes" kill -USR1 "$DAEMON_PID"
+check "SIGUSR1 output names capture" wait_log "capture process pid $capture, ready" 2
+check "daemon survives SIGUSR1" test -d /proc/$DAEMON_PID
+
+# SIGTERM: all three gone within one second, exit status 0.
+start=$(date +%s%N)
+kill -TERM "$DAEMON_PID"
+if wait_gone_ms 1000 "$DAEMON_PID" "$capture" "$resolver"; then
+	pass "SIGTERM stops all three within 1 s ($(( ($(date +%s%N) - start) / 1000000 )) ms)"
+else
+	fail "SIGTERM stops all three within 1 s"
+fi
+wait "$DAEMON_PID"; rc=$?
+DAEMON_PID=
+check "exit status 0 after SIGTERM" test $rc -eq 0
+check "log says terminated" grep -q 'parent: terminated' "$DAEMON_LOG"
+check "no error logged on a clean stop" \
+    test -z "$(grep -E 'exiting on error|terminated by signal|exited with status' "$DAEMON_LOG")"
+
+# SIGINT does the same.
+start_daemon "$conf"
+wait_log 'startup complete' || fail "restart for SIGINT"
+capture=$(child_with_title "$DAEMON_PID" capture)
+resolver=$(child_with_title "$DAEMON_PID" resolver)
+kill -INT "$DAEMON_PID"
+check "SIGINT stops all three within 1 s" \
+    wait_gone_ms 1000 "$DAEMON_PID" "$capture" "$resolver"
+wait "$DAEMON_PID"; rc=$?
+DAEMON_PID=
+check "exit status 0 after SIGINT" test $rc -eq 0

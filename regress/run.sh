@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs the regress suite (or the groups named as arguments: unit config proc)
+# and ends with one line "N passed, M failed".  Exit status is 0 only when
+# nothing failed.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+groups=${*:-unit config proc}
+out=$(mktemp /tmp/mxallowd-run.XXXXXX)
+trap 'rm -f "$out"' EXIT
+
+# run LABEL COMMAND...: run one test program; a program that exits non-zero
+# without having reported a failure counts as one failure.
+run() {
+	local label=$1; shift
+	local log rc
+	log=$(mktemp /tmp/mxallowd-test.XXXXXX)
+	"$@" >"$log" 2>&1
+	rc=$?
+	cat "$log" | tee -a "$out" | grep -E '^(ok|FAIL) ' || true
+	if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$log"; then
+		echo "FAIL $label: exited $rc" | tee -a "$out"
+		sed 's/^/    /' "$log" | tail -20
+	fi
+	rm -f "$log"
+}
+
+for g in $groups; do
+	echo "== $g"
+	case $g in
+	unit)
+		for t in "$top"/regress/unit/*_test; do
+			[ -x "$t" ] && run "$(basename "$t")" "$t"
+		done ;;
+	config)
+		run config bash "$here/config/run.sh" ;;
+	proc)
+		for t in "$here"/proc/*.sh; do
+			run "$(basename "$t")" bash "$t"
+		done ;;
+	*)
+		echo "unknown group $g"; exit 2 ;;
+	esac
+done
+
+passed=$(grep -c '^ok ' "$out")
+failed=$(grep -c '^FAIL ' "$out")
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,957 @@
+/*
+ * Copyright (c) 2026 The mxallowd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Unit tests for the imsg implementation over real AF_UNIX socketpairs.
+ * Prints "ok NAME" or "FAIL NAME: reason" per check; exits 1 on any
+ * failure.  Sockets are non-blocking and every wait is a bounded poll(2);
+ * an alarm(2) watchdog ends the run should anything still hang.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <imsg.h>
+
+#define HDR		IMSG_HEADER_SIZE
+#define WAIT_MS		2000
+
+static int			 nfailed;
+static volatile sig_atomic_t	 got_sigpipe;
+
+static void
+pass(const char *name)
+{
+	printf("ok %s\n", name);
+}
+
+static void __attribute__((format(printf, 2, 3)))
+failed(const char *name, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	printf("FAIL %s: ", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	nfailed++;
+}
+
+/* In a test body: report the failure and jump to its cleanup. */
+#define REQUIRE(cond, ...) do {						\
+	if (!(cond)) {							\
+		failed(name, __VA_ARGS__);				\
+		goto out;						\
+	}								\
+} while (0)
+
+/* Both ends of a socketpair, each wrapped in an imsgbuf. */
+struct chan {
+	int		 sv[2];
+	struct imsgbuf	 a, b;		/* a on sv[0], b on sv[1] */
+};
+
+static int
+set_nonblock(int fd)
+{
+	int	 fl;
+
+	if ((fl = fcntl(fd, F_GETFL)) == -1)
+		return -1;
+	return fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+static int
+chan_open(struct chan *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->sv[0] = c->sv[1] = -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, c->sv) == -1)
+		return -1;
+	if (set_nonblock(c->sv[0]) == -1 || set_nonblock(c->sv[1]) == -1)
+		return -1;
+	if (imsgbuf_init(&c->a, c->sv[0]) == -1)
+		return -1;
+	if (imsgbuf_init(&c->b, c->sv[1]) == -1)
+		return -1;
+	return 0;
+}
+
+static void
+chan_close(struct chan *c)
+{
+	imsgbuf_clear(&c->a);
+	imsgbuf_clear(&c->b);
+	if (c->sv[0] != -1)
+		close(c->sv[0]);
+	if (c->sv[1] != -1)
+		close(c->sv[1]);
+	c->sv[0] = c->sv[1] = -1;
+}
+
+static int
+readable(int fd)
+{
+	struct pollfd	 pfd;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	return poll(&pfd, 1, WAIT_MS) == 1;
+}
+
+/*
+ * Move queued output from tx to rx until rx yields a whole message.
+ * Returns imsg_get()'s size, 0 on timeout, -1 on a read/write error or EOF.
+ */
+static ssize_t
+pump(struct imsgbuf *tx, struct imsgbuf *rx, struct imsg *m)
+{
+	ssize_t	 n;
+	int	 i, r;
+
+	for (i = 0; i < 10000; i++) {
+		if (tx != NULL && imsgbuf_queuelen(tx) > 0 &&
+		    imsgbuf_write(tx) == -1)
+			return -1;
+		if ((n = imsg_get(rx, m)) != 0)
+			return n;
+		if (!readable(rx->fd))
+			return 0;
+		if ((r = imsgbuf_read(rx)) == -1)
+			return -1;
+		if (r == 0) {
+			errno = ECONNRESET;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The peer's copy of a pipe's write end is gone iff read sees EOF. */
+static int
+pipe_at_eof(int rfd)
+{
+	char	 c;
+
+	return read(rfd, &c, 1) == 0;
+}
+
+static int
+pipe_open(int p[2])
+{
+	if (pipe(p) == -1)
+		return -1;
+	return set_nonblock(p[0]);	/* a leaked writer => EAGAIN, no hang */
+}
+
+static void
+closep(int *fd)
+{
+	if (*fd != -1)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Raw header + payload as the peer would put it on the wire. */
+static size_t
+craft(unsigned char *raw, uint32_t type, uint32_t len, uint32_t peerid,
+    uint32_t pid, const void *data, size_t datalen)
+{
+	struct imsg_hdr	 h;
+
+	h.type = type;
+	h.len = len;
+	h.peerid = peerid;
+	h.pid = pid;
+	memcpy(raw, &h, sizeof(h));
+	if (datalen > 0)
+		memcpy(raw + sizeof(h), data, datalen);
+	return sizeof(h) + datalen;
+}
+
+static void
+t_roundtrip(void)
+{
+	const char	*name = "roundtrip";
+	const char	 payload[] = "hello, imsg";
+	char		 got[sizeof(payload)];
+	struct chan	 c;
+	struct imsg	 m;
+	int		 have = 0;
+	ssize_t		 n;
+
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	REQUIRE(imsg_compose(&c.a, 42, 7, 1234, -1, payload,
+	    sizeof(payload)) == 1, "imsg_compose: %s", strerror(errno));
+	REQUIRE(imsgbuf_queuelen(&c.a) == 1, "queuelen %u, want 1",
+	    imsgbuf_queuelen(&c.a));
+	REQUIRE(imsgbuf_write(&c.a) == 0, "imsgbuf_write: %s",
+	    strerror(errno));
+	REQUIRE(imsgbuf_queuelen(&c.a) == 0, "queue not drained");
+	REQUIRE(readable(c.sv[1]), "nothing arrived");
+	REQUIRE(imsgbuf_read(&c.b) == 1, "imsgbuf_read: %s", strerror(errno));
+	n = imsg_get(&c.b, &m);
+	REQUIRE(n == (ssize_t)(HDR + sizeof(payload)), "imsg_get %zd", n);
+	have = 1;
+	REQUIRE(imsg_get_type(&m) == 42, "type %u", imsg_get_type(&m));
+	REQUIRE(imsg_get_id(&m) == 7, "peerid %u", imsg_get_id(&m));
+	REQUIRE(imsg_get_pid(&m) == 1234, "pid %d", (int)imsg_get_pid(&m));
+	REQUIRE(m.hdr.len == HDR + sizeof(payload), "hdr.len %u", m.hdr.len);
+	REQUIRE(imsg_get_len(&m) == sizeof(payload), "len %zu",
+	    imsg_get_len(&m));
+	REQUIRE(imsg_get_fd(&m) == -1, "unexpected fd");
+	REQUIRE(m.data != NULL && memcmp(m.data, payload,
+	    sizeof(payload)) == 0, "imsg.data differs");
+	REQUIRE(imsg_get_data(&m, got, sizeof(got)) == 0, "imsg_get_data: %s",
+	    strerror(errno));
+	REQUIRE(memcmp(got, payload, sizeof(payload)) == 0, "payload differs");
+	imsg_free(&m);
+	have = imsg_get(&c.b, &m) > 0;
+	REQUIRE(!have, "phantom second message");
+
+	/* empty payload; pid 0 stands for the sender's own pid */
+	REQUIRE(imsg_compose(&c.a, 43, 0, 0, -1, NULL, 0) == 1,
+	    "compose empty: %s", strerror(errno));
+	n = pump(&c.a, &c.b, &m);
+	REQUIRE(n == (ssize_t)HDR, "empty imsg_get %zd", n);
+	have = 1;
+	REQUIRE(imsg_get_type(&m) == 43 && imsg_get_len(&m) == 0 &&
+	    m.data == NULL, "empty message mangled");
+	REQUIRE(imsg_get_pid(&m) == getpid(), "pid 0 not replaced: %d",
+	    (int)imsg_get_pid(&m));
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	chan_close(&c);
+}
+
+/* Raw bytes in two write(2)s: nothing until the second one arrives. */
+static void
+t_split(const char *name, size_t cut)
+{
+	unsigned char	 raw[64];
+	struct chan	 c;
+	struct imsg	 m;
+	size_t		 len;
+	ssize_t		 n;
+	int		 have = 0;
+
+	len = craft(raw, 9, HDR + 8, 3, 77, "ABCDEFGH", 8);
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	REQUIRE(write(c.sv[0], raw, cut) == (ssize_t)cut, "write 1");
+	REQUIRE(readable(c.sv[1]), "first chunk did not arrive");
+	REQUIRE(imsgbuf_read(&c.b) == 1, "read 1: %s", strerror(errno));
+	have = imsg_get(&c.b, &m) > 0;
+	REQUIRE(!have, "message before it was complete");
+	REQUIRE(write(c.sv[0], raw + cut, len - cut) == (ssize_t)(len - cut),
+	    "write 2");
+	REQUIRE(readable(c.sv[1]), "second chunk did not arrive");
+	REQUIRE(imsgbuf_read(&c.b) == 1, "read 2: %s", strerror(errno));
+	n = imsg_get(&c.b, &m);
+	REQUIRE(n == (ssize_t)len, "imsg_get %zd, want %zu", n, len);
+	have = 1;
+	REQUIRE(imsg_get_type(&m) == 9 && imsg_get_id(&m) == 3 &&
+	    imsg_get_pid(&m) == 77, "header mangled");
+	REQUIRE(imsg_get_len(&m) == 8 && memcmp(m.data, "ABCDEFGH", 8) == 0,
+	    "payload mangled");
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	chan_close(&c);
+}
+
+static void
+t_several(void)
+{
+	const char	*name = "several_in_one_read";
+	struct chan	 c;
+	struct imsg	 m;
+	uint32_t	 i, v;
+	ssize_t		 n;
+	int		 have = 0;
+
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	for (i = 1; i <= 3; i++) {
+		v = i * 1000;
+		REQUIRE(imsg_compose(&c.a, i, i, 0, -1, &v, sizeof(v)) == 1,
+		    "compose %u", i);
+	}
+	REQUIRE(imsgbuf_write(&c.a) == 0 && imsgbuf_queuelen(&c.a) == 0,
+	    "one write did not send all three");
+	REQUIRE(readable(c.sv[1]), "nothing arrived");
+	REQUIRE(imsgbuf_read(&c.b) == 1, "read: %s", strerror(errno));
+	for (i = 1; i <= 3; i++) {
+		n = imsg_get(&c.b, &m);
+		have = n > 0;
+		REQUIRE(n == (ssize_t)(HDR + sizeof(v)),
+		    "message %u missing after one read", i);
+		REQUIRE(imsg_get_type(&m) == i, "out of order: got type %u, "
+		    "want %u", imsg_get_type(&m), i);
+		REQUIRE(imsg_get_data(&m, &v, sizeof(v)) == 0 &&
+		    v == i * 1000, "payload of %u", i);
+		imsg_free(&m);
+		have = 0;
+	}
+	have = imsg_get(&c.b, &m) > 0;
+	REQUIRE(!have, "a fourth message appeared");
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	chan_close(&c);
+}
+
+/* A bad length in a received header fails imsgbuf_read() with ERANGE. */
+static void
+t_bad_len(const char *name, uint32_t badlen)
+{
+	unsigned char	 raw[128];
+	struct chan	 c;
+	struct imsg	 m;
+	size_t		 len;
+	int		 have = 0, r;
+
+	/* a good message first: it must survive the bad header after it */
+	len = craft(raw, 1, HDR + 4, 0, 1, "good", 4);
+	len += craft(raw + len, 2, badlen, 0, 1, NULL, 0);
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	REQUIRE(write(c.sv[0], raw, len) == (ssize_t)len, "write");
+	REQUIRE(readable(c.sv[1]), "nothing arrived");
+	errno = 0;
+	r = imsgbuf_read(&c.b);
+	REQUIRE(r == -1 && errno == ERANGE, "imsgbuf_read %d errno %d, want "
+	    "-1/ERANGE", r, errno);
+	have = imsg_get(&c.b, &m) > 0;
+	REQUIRE(have && imsg_get_len(&m) == 4,
+	    "message before the bad header lost");
+	REQUIRE(imsg_get_type(&m) == 1 && memcmp(m.data, "good", 4) == 0,
+	    "good message mangled");
+	imsg_free(&m);
+	have = imsg_get(&c.b, &m) > 0;
+	REQUIRE(!have, "bad message delivered");
+	errno = 0;
+	r = imsgbuf_read(&c.b);
+	REQUIRE(r == -1 && errno == ERANGE, "error not sticky: %d", r);
+	have = imsg_get(&c.b, &m) > 0;
+	REQUIRE(!have, "good message delivered twice");
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	chan_close(&c);
+}
+
+static void
+t_maxsize(void)
+{
+	const char	*name = "set_maxsize";
+	unsigned char	 big[100];
+	struct chan	 c;
+	int		 r;
+
+	memset(big, 'x', sizeof(big));
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	REQUIRE(imsgbuf_set_maxsize(&c.b, UINT32_MAX) == -1 &&
+	    errno == ERANGE, "UINT32_MAX accepted");
+	REQUIRE(imsgbuf_set_maxsize(&c.b, 0x80000000U) == -1 &&
+	    errno == EINVAL, "fd-mark bit accepted");
+	REQUIRE(imsgbuf_set_maxsize(&c.b, 64) == 0, "set 64: %s",
+	    strerror(errno));
+	REQUIRE(c.b.maxsize == 64 + HDR, "maxsize %u", c.b.maxsize);
+	/* the sender's default limit allows 100 bytes, the receiver's not */
+	REQUIRE(imsg_compose(&c.a, 1, 0, 0, -1, big, sizeof(big)) == 1,
+	    "compose: %s", strerror(errno));
+	REQUIRE(imsgbuf_flush(&c.a) == 0, "flush: %s", strerror(errno));
+	REQUIRE(readable(c.sv[1]), "nothing arrived");
+	errno = 0;
+	r = imsgbuf_read(&c.b);
+	REQUIRE(r == -1 && errno == ERANGE, "read %d errno %d", r, errno);
+	/* and the sender's own limit applies to compose */
+	REQUIRE(imsgbuf_set_maxsize(&c.a, 64) == 0, "set 64 on a");
+	REQUIRE(imsg_compose(&c.a, 1, 0, 0, -1, big, 65) == -1 &&
+	    errno == ERANGE, "compose past the lowered limit");
+	REQUIRE(imsg_compose(&c.a, 1, 0, 0, -1, big, 64) == 1,
+	    "compose at the lowered limit");
+	pass(name);
+out:
+	chan_close(&c);
+}
+
+static void
+t_compose_oversize(void)
+{
+	const char	*name = "compose_oversize";
+	const size_t	 most = MAX_IMSGSIZE - HDR;
+	unsigned char	*big = NULL;
+	struct iovec	 iov[2];
+	struct ibuf	*wb;
+	struct chan	 c;
+	struct imsg	 m;
+	size_t		 i;
+	ssize_t		 n;
+	int		 have = 0;
+
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	REQUIRE((big = malloc(MAX_IMSGSIZE)) != NULL, "malloc");
+	for (i = 0; i < MAX_IMSGSIZE; i++)
+		big[i] = (unsigned char)(i * 7);
+	errno = 0;
+	REQUIRE(imsg_compose(&c.a, 1, 0, 0, -1, big, most + 1) == -1 &&
+	    errno == ERANGE, "oversize compose accepted");
+	iov[0].iov_base = big;
+	iov[0].iov_len = most / 2;
+	iov[1].iov_base = big;
+	iov[1].iov_len = most - most / 2 + 1;
+	errno = 0;
+	REQUIRE(imsg_composev(&c.a, 1, 0, 0, -1, iov, 2) == -1 &&
+	    errno == ERANGE, "oversize composev accepted");
+	REQUIRE(imsg_create(&c.a, 1, 0, 0, most + 1) == NULL &&
+	    errno == ERANGE, "oversize create accepted");
+	/* growing past the limit with imsg_add fails and frees the ibuf */
+	REQUIRE((wb = imsg_create(&c.a, 1, 0, 0, 0)) != NULL, "create");
+	REQUIRE(imsg_add(wb, big, most + 1) == -1 && errno == ERANGE,
+	    "imsg_add past the limit");
+	REQUIRE(imsgbuf_queuelen(&c.a) == 0, "rejected message was queued");
+
+	/* exactly the limit goes through intact */
+	REQUIRE(imsg_compose(&c.a, 2, 0, 0, -1, big, most) == 1,
+	    "limit-sized compose: %s", strerror(errno));
+	n = pump(&c.a, &c.b, &m);
+	REQUIRE(n == MAX_IMSGSIZE, "imsg_get %zd", n);
+	have = 1;
+	REQUIRE(imsg_get_len(&m) == most && memcmp(m.data, big, most) == 0,
+	    "limit-sized payload mangled");
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	free(big);
+	chan_close(&c);
+}
+
+/* Bigger than the 64k read buffer: assembled over many partial reads. */
+static void
+t_large(void)
+{
+	const char	*name = "large_message";
+	const size_t	 size = 200000;
+	unsigned char	*big = NULL;
+	struct chan	 c;
+	struct imsg	 m;
+	size_t		 i;
+	ssize_t		 n;
+	int		 have = 0;
+
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	REQUIRE((big = malloc(size)) != NULL, "malloc");
+	for (i = 0; i < size; i++)
+		big[i] = (unsigned char)(i ^ (i >> 8));
+	REQUIRE(imsgbuf_set_maxsize(&c.a, size) == 0 &&
+	    imsgbuf_set_maxsize(&c.b, size) == 0, "set_maxsize");
+	REQUIRE(imsg_compose(&c.a, 3, 4, 5, -1, big, size) == 1,
+	    "compose: %s", strerror(errno));
+	n = pump(&c.a, &c.b, &m);
+	REQUIRE(n == (ssize_t)(HDR + size), "imsg_get %zd (%s)", n,
+	    strerror(errno));
+	have = 1;
+	REQUIRE(imsg_get_len(&m) == size && memcmp(m.data, big, size) == 0,
+	    "payload mangled");
+	REQUIRE(imsgbuf_queuelen(&c.a) == 0, "sender queue not drained");
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	free(big);
+	chan_close(&c);
+}
+
+static void
+t_get_data(void)
+{
+	const char	*name = "get_data_size";
+	const char	 payload[8] = "12345678";
+	char		 buf[16];
+	struct chan	 c;
+	struct imsg	 m;
+	int		 have = 0;
+
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	REQUIRE(imsg_compose(&c.a, 1, 0, 0, -1, payload, 8) == 1, "compose");
+	REQUIRE(pump(&c.a, &c.b, &m) > 0, "no message");
+	have = 1;
+	errno = 0;
+	REQUIRE(imsg_get_data(&m, buf, 4) == -1 && errno == EBADMSG,
+	    "short size accepted");
+	errno = 0;
+	REQUIRE(imsg_get_data(&m, buf, 16) == -1 && errno == EBADMSG,
+	    "long size accepted");
+	errno = 0;
+	REQUIRE(imsg_get_data(&m, buf, 0) == -1 && errno == EINVAL,
+	    "zero size accepted");
+	REQUIRE(imsg_get_data(&m, buf, 8) == 0 &&
+	    memcmp(buf, payload, 8) == 0, "exact size refused");
+	/* as on OpenBSD, reading consumes the payload */
+	REQUIRE(imsg_get_len(&m) == 0, "len %zu after read",
+	    imsg_get_len(&m));
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	chan_close(&c);
+}
+
+static void
+t_get_ibuf(void)
+{
+	const char	*name = "get_ibuf";
+	struct chan	 c;
+	struct imsg	 m;
+	struct ibuf	 ib;
+	int		 have = 0;
+
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	REQUIRE(imsg_compose(&c.a, 1, 0, 0, -1, "abcdef", 6) == 1, "compose");
+	REQUIRE(imsg_compose(&c.a, 2, 0, 0, -1, NULL, 0) == 1, "compose");
+	REQUIRE(pump(&c.a, &c.b, &m) > 0, "no message");
+	have = 1;
+	REQUIRE(imsg_get_ibuf(&m, &ib) == 0, "imsg_get_ibuf: %s",
+	    strerror(errno));
+	REQUIRE(ibuf_size(&ib) == 6 && memcmp(ibuf_data(&ib), "abcdef",
+	    6) == 0, "view mangled");
+	imsg_free(&m);
+	have = 0;
+	REQUIRE(pump(&c.a, &c.b, &m) > 0, "no second message");
+	have = 1;
+	errno = 0;
+	REQUIRE(imsg_get_ibuf(&m, &ib) == -1 && errno == EBADMSG,
+	    "empty payload gave a view");
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	chan_close(&c);
+}
+
+static void
+t_fdpass(void)
+{
+	const char	*name = "fd_passing";
+	struct chan	 c;
+	struct imsg	 m;
+	char		 buf[8];
+	int		 p[2] = { -1, -1 }, fd = -1, sent, have = 0;
+
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	REQUIRE(pipe_open(p) == 0, "pipe: %s", strerror(errno));
+	imsgbuf_allow_fdpass(&c.a);
+	imsgbuf_allow_fdpass(&c.b);
+	REQUIRE(imsg_compose(&c.a, 5, 0, 0, p[1], "fd", 3) == 1, "compose");
+	sent = p[1];
+	p[1] = -1;			/* the imsgbuf owns it now */
+	REQUIRE(imsgbuf_flush(&c.a) == 0, "flush: %s", strerror(errno));
+	REQUIRE(fcntl(sent, F_GETFD) == -1 && errno == EBADF,
+	    "sender kept its copy of the passed fd");
+	REQUIRE(pump(NULL, &c.b, &m) > 0, "no message");
+	have = 1;
+	REQUIRE(imsg_get_type(&m) == 5 && imsg_get_len(&m) == 3 &&
+	    memcmp(m.data, "fd", 3) == 0, "payload mangled");
+	REQUIRE((fd = imsg_get_fd(&m)) >= 0, "no fd received");
+	REQUIRE(imsg_get_fd(&m) == -1, "fd handed out twice");
+	REQUIRE(write(fd, "ping", 4) == 4, "write via received fd: %s",
+	    strerror(errno));
+	closep(&fd);
+	REQUIRE(read(p[0], buf, sizeof(buf)) == 4 &&
+	    memcmp(buf, "ping", 4) == 0, "pipe did not carry the data");
+	REQUIRE(pipe_at_eof(p[0]), "a copy of the write end leaked");
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	closep(&fd);
+	closep(&p[0]);
+	closep(&p[1]);
+	chan_close(&c);
+}
+
+/* Without imsgbuf_allow_fdpass() on the receiver no fd gets in. */
+static void
+t_fd_refused(void)
+{
+	const char	*name = "fd_refused_without_allow";
+	struct chan	 c;
+	struct imsg	 m;
+	int		 p[2] = { -1, -1 }, have = 0;
+
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	REQUIRE(pipe_open(p) == 0, "pipe: %s", strerror(errno));
+	imsgbuf_allow_fdpass(&c.a);
+	REQUIRE(imsg_compose(&c.a, 6, 0, 0, p[1], "x", 1) == 1, "compose");
+	p[1] = -1;
+	REQUIRE(imsgbuf_flush(&c.a) == 0, "flush: %s", strerror(errno));
+	REQUIRE(pump(NULL, &c.b, &m) > 0, "no message");
+	have = 1;
+	REQUIRE(imsg_get_type(&m) == 6 && imsg_get_len(&m) == 1,
+	    "message mangled");
+	REQUIRE(imsg_get_fd(&m) == -1, "fd accepted without allow_fdpass");
+	REQUIRE(pipe_at_eof(p[0]), "the refused fd is still open somewhere");
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	closep(&p[0]);
+	closep(&p[1]);
+	chan_close(&c);
+}
+
+/* An fd the header does not announce is closed, not leaked. */
+static void
+t_stray_fd(void)
+{
+	const char	*name = "stray_fd_closed";
+	unsigned char	 raw[64];
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cbuf;
+	struct cmsghdr	*cmsg;
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	struct chan	 c;
+	struct imsg	 m;
+	int		 p[2] = { -1, -1 }, have = 0;
+
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	REQUIRE(pipe_open(p) == 0, "pipe: %s", strerror(errno));
+	imsgbuf_allow_fdpass(&c.b);
+	iov.iov_base = raw;
+	iov.iov_len = craft(raw, 8, HDR + 2, 0, 1, "hi", 2);
+	memset(&msg, 0, sizeof(msg));
+	memset(&cbuf, 0, sizeof(cbuf));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf.buf;
+	msg.msg_controllen = sizeof(cbuf.buf);
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	memcpy(CMSG_DATA(cmsg), &p[1], sizeof(int));
+	REQUIRE(sendmsg(c.sv[0], &msg, 0) == (ssize_t)iov.iov_len,
+	    "sendmsg: %s", strerror(errno));
+	closep(&p[1]);
+	REQUIRE(pump(NULL, &c.b, &m) > 0, "no message");
+	have = 1;
+	REQUIRE(imsg_get_type(&m) == 8 && imsg_get_fd(&m) == -1,
+	    "stray fd attached to the message");
+	REQUIRE(pipe_at_eof(p[0]), "stray fd leaked");
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	closep(&p[0]);
+	closep(&p[1]);
+	chan_close(&c);
+}
+
+/* An fd nobody took is closed by imsg_free(); queued ones by clear. */
+static void
+t_fd_cleanup(void)
+{
+	const char	*name = "fd_closed_by_free_and_clear";
+	struct chan	 c;
+	struct imsg	 m;
+	int		 p[2] = { -1, -1 }, have = 0;
+
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	REQUIRE(pipe_open(p) == 0, "pipe: %s", strerror(errno));
+	imsgbuf_allow_fdpass(&c.a);
+	imsgbuf_allow_fdpass(&c.b);
+	REQUIRE(imsg_compose(&c.a, 1, 0, 0, p[1], NULL, 0) == 1, "compose");
+	p[1] = -1;
+	REQUIRE(pump(&c.a, &c.b, &m) > 0, "no message");
+	have = 1;
+	imsg_free(&m);
+	have = 0;
+	REQUIRE(pipe_at_eof(p[0]), "imsg_free left the fd open");
+	closep(&p[0]);
+
+	REQUIRE(pipe_open(p) == 0, "pipe: %s", strerror(errno));
+	REQUIRE(imsg_compose(&c.a, 1, 0, 0, -1, "a", 1) == 1 &&
+	    imsg_compose(&c.a, 2, 0, 0, p[1], "b", 1) == 1 &&
+	    imsg_compose(&c.a, 3, 0, 0, -1, "c", 1) == 1, "compose");
+	p[1] = -1;
+	REQUIRE(imsgbuf_queuelen(&c.a) == 3, "queuelen %u",
+	    imsgbuf_queuelen(&c.a));
+	imsgbuf_clear(&c.a);
+	REQUIRE(imsgbuf_queuelen(&c.a) == 0, "queue survived clear");
+	REQUIRE(pipe_at_eof(p[0]), "imsgbuf_clear left a queued fd open");
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	closep(&p[0]);
+	closep(&p[1]);
+	chan_close(&c);
+}
+
+static void
+t_eof(void)
+{
+	const char	*name = "eof";
+	struct chan	 c;
+	int		 r;
+
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	closep(&c.sv[0]);
+	REQUIRE(readable(c.sv[1]), "EOF not signalled");
+	r = imsgbuf_read(&c.b);
+	REQUIRE(r == 0, "imsgbuf_read %d, want 0", r);
+	pass(name);
+out:
+	chan_close(&c);
+}
+
+/* Nothing to read on a non-blocking socket is not an error. */
+static void
+t_eagain(void)
+{
+	const char	*name = "read_eagain";
+	struct chan	 c;
+	struct imsg	 m;
+	int		 r;
+
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	r = imsgbuf_read(&c.b);
+	REQUIRE(r == 1, "imsgbuf_read %d, want 1", r);
+	REQUIRE(imsg_get(&c.b, &m) == 0, "message out of nothing");
+	REQUIRE(imsgbuf_write(&c.a) == 0, "write of an empty queue");
+	pass(name);
+out:
+	chan_close(&c);
+}
+
+static void
+on_sigpipe(int sig)
+{
+	got_sigpipe = 1;
+}
+
+/* Writing to a closed peer is EPIPE, without raising SIGPIPE. */
+static void
+t_epipe(void)
+{
+	const char	*name = "write_to_closed_peer";
+	struct chan	 c;
+	int		 r;
+
+	got_sigpipe = 0;
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	closep(&c.sv[1]);
+	REQUIRE(imsg_compose(&c.a, 1, 0, 0, -1, "x", 1) == 1, "compose");
+	errno = 0;
+	r = imsgbuf_write(&c.a);
+	REQUIRE(r == -1 && errno == EPIPE, "imsgbuf_write %d errno %d", r,
+	    errno);
+	REQUIRE(imsgbuf_flush(&c.a) == -1, "flush succeeded");
+	REQUIRE(!got_sigpipe, "SIGPIPE raised");
+	pass(name);
+out:
+	chan_close(&c);
+}
+
+static void
+t_composev(void)
+{
+	const char	*name = "composev";
+	struct iovec	 iov[3];
+	struct chan	 c;
+	struct imsg	 m;
+	int		 have = 0;
+
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	iov[0].iov_base = (void *)"abc";
+	iov[0].iov_len = 3;
+	iov[1].iov_base = NULL;
+	iov[1].iov_len = 0;
+	iov[2].iov_base = (void *)"defgh";
+	iov[2].iov_len = 5;
+	REQUIRE(imsg_composev(&c.a, 11, 12, 13, -1, iov, 3) == 1,
+	    "composev: %s", strerror(errno));
+	REQUIRE(imsg_composev(&c.a, 14, 0, 0, -1, NULL, 0) == 1,
+	    "composev empty");
+	REQUIRE(pump(&c.a, &c.b, &m) == (ssize_t)(HDR + 8), "no message");
+	have = 1;
+	REQUIRE(imsg_get_type(&m) == 11 && imsg_get_id(&m) == 12 &&
+	    imsg_get_pid(&m) == 13, "header mangled");
+	REQUIRE(imsg_get_len(&m) == 8 && memcmp(m.data, "abcdefgh", 8) == 0,
+	    "pieces not joined in order");
+	imsg_free(&m);
+	have = 0;
+	REQUIRE(pump(&c.a, &c.b, &m) == (ssize_t)HDR, "no empty message");
+	have = 1;
+	REQUIRE(imsg_get_type(&m) == 14 && imsg_get_len(&m) == 0,
+	    "empty composev mangled");
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	chan_close(&c);
+}
+
+static void
+t_create_add_close(void)
+{
+	const char	*name = "create_add_close";
+	struct ibuf	*wb;
+	struct chan	 c;
+	struct imsg	 m;
+	int		 have = 0;
+
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	REQUIRE((wb = imsg_create(&c.a, 7, 8, 9, 6)) != NULL, "create");
+	REQUIRE(imsg_add(wb, "abc", 3) == 3, "add 1");
+	REQUIRE(imsg_add(wb, NULL, 0) == 0, "add empty");
+	REQUIRE(imsg_add(wb, "def", 3) == 3, "add 2");
+	imsg_close(&c.a, wb);
+	REQUIRE(imsgbuf_queuelen(&c.a) == 1, "not queued");
+	REQUIRE(pump(&c.a, &c.b, &m) == (ssize_t)(HDR + 6), "no message");
+	have = 1;
+	REQUIRE(imsg_get_type(&m) == 7 && imsg_get_id(&m) == 8 &&
+	    imsg_get_pid(&m) == 9 && memcmp(m.data, "abcdef", 6) == 0,
+	    "message mangled");
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	chan_close(&c);
+}
+
+static void
+t_forward(void)
+{
+	const char	*name = "forward";
+	struct chan	 c1, c2;
+	struct imsg	 m, f;
+	int		 have = 0, havef = 0;
+
+	memset(&c2, 0, sizeof(c2));	/* chan_close() must be safe on it */
+	c2.sv[0] = c2.sv[1] = -1;
+	REQUIRE(chan_open(&c1) == 0 && chan_open(&c2) == 0, "chan_open");
+	REQUIRE(imsg_compose(&c1.a, 21, 22, 23, -1, "relay", 5) == 1,
+	    "compose");
+	REQUIRE(pump(&c1.a, &c1.b, &m) > 0, "no message");
+	have = 1;
+	REQUIRE(imsg_forward(&c2.a, &m) == 1, "imsg_forward: %s",
+	    strerror(errno));
+	REQUIRE(pump(&c2.a, &c2.b, &f) == (ssize_t)(HDR + 5),
+	    "nothing forwarded");
+	havef = 1;
+	REQUIRE(imsg_get_type(&f) == 21 && imsg_get_id(&f) == 22 &&
+	    imsg_get_pid(&f) == 23 && memcmp(f.data, "relay", 5) == 0,
+	    "forwarded message mangled");
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	if (havef)
+		imsg_free(&f);
+	chan_close(&c1);
+	chan_close(&c2);
+}
+
+static void
+t_queuelen_flush(void)
+{
+	const char	*name = "queuelen_flush";
+	struct chan	 c;
+	struct imsg	 m;
+	uint32_t	 i;
+	int		 have = 0;
+
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	REQUIRE(imsgbuf_queuelen(&c.a) == 0, "fresh queue not empty");
+	REQUIRE(imsgbuf_flush(&c.a) == 0, "flush of an empty queue");
+	for (i = 0; i < 5; i++) {
+		REQUIRE(imsg_compose(&c.a, 100 + i, 0, 0, -1, &i,
+		    sizeof(i)) == 1, "compose %u", i);
+		REQUIRE(imsgbuf_queuelen(&c.a) == i + 1, "queuelen %u, "
+		    "want %u", imsgbuf_queuelen(&c.a), i + 1);
+	}
+	REQUIRE(imsgbuf_flush(&c.a) == 0, "flush: %s", strerror(errno));
+	REQUIRE(imsgbuf_queuelen(&c.a) == 0, "queuelen %u after flush",
+	    imsgbuf_queuelen(&c.a));
+	for (i = 0; i < 5; i++) {
+		REQUIRE(pump(NULL, &c.b, &m) > 0, "message %u missing", i);
+		have = 1;
+		REQUIRE(imsg_get_type(&m) == 100 + i, "message %u out of "
+		    "order", i);
+		imsg_free(&m);
+		have = 0;
+	}
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	chan_close(&c);
+}
+
+int
+main(void)
+{
+	signal(SIGPIPE, on_sigpipe);
+	alarm(60);		/* watchdog: a hang must not stall the suite */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	t_roundtrip();
+	t_split("split_in_header", 5);
+	t_split("split_in_payload", HDR + 3);
+	t_several();
+	t_bad_len("oversize_header_rejected", MAX_IMSGSIZE + 1);
+	t_bad_len("undersize_header_rejected", 4);
+	t_maxsize();
+	t_compose_oversize();
+	t_large();
+	t_get_data();
+	t_get_ibuf();
+	t_fdpass();
+	t_fd_refused();
+	t_stray_fd();
+	t_fd_cleanup();
+	t_eof();
+	t_eagain();
+	t_epipe();
+	t_composev();
+	t_create_add_close();
+	t_forward();
+	t_queuelen_flush();
+	return nfailed ? 1 : 0;
+}
