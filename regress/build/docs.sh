@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The manuals: lint-clean, and they document every option and keyword that
+# the code accepts (taken from the code, so a new one without docs fails).
+source "$(dirname "$0")/../lib.sh"
+
+for m in mxallowd.8 mxallowd.conf.5; do
+	out=$(mandoc -Tlint -Wwarning "$TOP/$m" 2>&1)
+	if [ -z "$out" ]; then pass "mandoc -Tlint $m"; else fail "mandoc -Tlint $m: $out"; fi
+done
+
+# Long options: the names in parent/mxallowd.c's longopts table.
+for opt in $(sed -n 's/^	{ "\([a-z0-9-]*\)",.*/\1/p' "$TOP/parent/mxallowd.c"); do
+	check "mxallowd.8 documents --$opt" grep -qE "^\.(It )?Fl .*-$opt( |$)|Fl -$opt" "$TOP/mxallowd.8"
+done
+# Short options: the getopt string, less the hidden -X.
+shortopts=$(sed -n 's/^static const char shortopts\[\] = "\(.*\)";/\1/p' "$TOP/parent/mxallowd.c" | tr -d ':X')
+for ((i = 0; i < ${#shortopts}; i++)); do
+	o=${shortopts:i:1}
+	check "mxallowd.8 documents -$o" grep -qE "^\.It Fl $o( |$)" "$TOP/mxallowd.8"
+done
+# Keywords: the names in parent/config.c's keyword table.
+for kw in $(sed -n 's/^	{ "\([a-z0-9-]*\)",.*ARG_.*/\1/p' "$TOP/parent/config.c"); do
+	[ "$kw" = config ] && continue
+	check "mxallowd.conf.5 documents $kw" grep -qE "^\.It Ic $kw( |$)" "$TOP/mxallowd.conf.5"
+done
