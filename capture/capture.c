@@ -17,13 +17,18 @@
 /*
  * The capture process: the only one that reads packet bytes, so it runs
  * unprivileged, chrooted to an empty directory and without capabilities.
+ * It decodes what the parent hands it and answers with a class per packet.
  */
 
 #include <sys/types.h>
+#include <sys/socket.h>
 
+#include <string.h>
 #include <unistd.h>
 
 #include "child.h"
+#include "decode.h"
+#include "imsgev.h"
 #include "log.h"
 
 static void	capture_after_drop(void);
@@ -35,6 +40,8 @@ static const struct child_ops capture_ops = {
 	.dispatch = capture_dispatch,
 };
 
+static struct capture_conf	cconf;
+
 static void
 capture_after_drop(void)
 {
@@ -44,10 +51,76 @@ capture_after_drop(void)
 #endif
 }
 
+static int
+addr_in(const struct mxaddr *a, const struct mxaddr *list, uint32_t n)
+{
+	uint32_t	i;
+
+	for (i = 0; i < n; i++)
+		if (memcmp(a, &list[i], sizeof(*a)) == 0)
+			return 1;
+	return 0;
+}
+
+/* Only a SYN without ACK opens a connection; the rest is not ours. */
+static enum pkt_class
+classify(const struct pkt_raw *raw, struct pkt_info *info)
+{
+	switch (decode_ip(raw->data, raw->len, info)) {
+	case DECODE_MALFORMED:
+		return PKT_MALFORMED;
+	case DECODE_NOT_TCP:
+		return PKT_OTHER;
+	case DECODE_TCP:
+		break;
+	}
+	if ((info->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) != TCP_FLAG_SYN)
+		return PKT_OTHER;
+	if (addr_in(&info->dst, cconf.fake, cconf.nfake))
+		return PKT_FAKE;
+	if (addr_in(&info->dst, cconf.real, cconf.nreal))
+		return PKT_REAL;
+	return PKT_OTHER;
+}
+
+static void
+capture_packets(struct imsg *imsg)
+{
+	struct pkt_raw		raw[PKT_BATCH_MAX];
+	struct pkt_result	res[PKT_BATCH_MAX];
+	size_t			len = imsg_get_len(imsg), n, i;
+
+	if (len == 0 || len % sizeof(raw[0]) != 0 || len > sizeof(raw))
+		fatalx("packets: bad size %zu", len);
+	n = len / sizeof(raw[0]);
+	imsg_payload(imsg, raw, len, "packets");
+	memset(res, 0, sizeof(res));
+	for (i = 0; i < n; i++) {
+		if (raw[i].len > PKT_COPY_MAX)
+			fatalx("packets: bad length %u", raw[i].len);
+		res[i].id = raw[i].id;
+		res[i].class = classify(&raw[i], &res[i].info);
+	}
+	if (child_send(IMSG_RESULTS, res, n * sizeof(res[0])) == -1)
+		fatal("send results");
+}
+
 static void
 capture_dispatch(struct imsg *imsg)
 {
-	fatalx("unexpected message type %u", imsg_get_type(imsg));
+	switch (imsg_get_type(imsg)) {
+	case IMSG_CAPTURE_CONF:
+		imsg_payload(imsg, &cconf, sizeof(cconf), "capture conf");
+		if (cconf.nfake > MAX_MAILSERVERS ||
+		    cconf.nreal > MAX_MAILSERVERS)
+			fatalx("capture conf: bad address count");
+		break;
+	case IMSG_PACKETS:
+		capture_packets(imsg);
+		break;
+	default:
+		fatalx("unexpected message type %u", imsg_get_type(imsg));
+	}
 }
 
 void

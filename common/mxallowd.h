@@ -42,12 +42,18 @@
 #define MXALLOWD_USER		"_mxallowd"
 
 #define DEFAULT_WHITELIST_TIME	86400		/* seconds; see mxallowd.conf(5) */
+#define DEFAULT_PREFIX4		32
+#define DEFAULT_PREFIX6		64
+#define DEFAULT_MAX_ENTRIES	100000
+#define DEFAULT_QUEUE_MAXLEN	4096
 #define DEFAULT_PFLOG_IF	"pflog0"
 #define DEFAULT_PCAP_FILTER	"port 25"
 
 #define MAX_MAILSERVERS		64		/* per list: fake and real */
 #define MAX_WHITELIST_TIME	(365 * 86400)
 #define MAX_QUEUE_NUM		65535
+#define MAX_ENTRIES_LIMIT	16777216
+#define MAX_QUEUE_MAXLEN	1048576
 #define USER_NAME_MAX		32
 #define PCAP_FILTER_MAX		512
 
@@ -57,6 +63,12 @@
 enum backend {
 	BACKEND_NFQUEUE,
 	BACKEND_PF
+};
+
+/* What a SYN to a fake address gets once its source is whitelisted. */
+enum fake_action {
+	FAKE_RESET,		/* a TCP reset: the MTA moves on at once */
+	FAKE_DROP		/* silence: the MTA waits for its timeout */
 };
 
 /* An IPv4 or IPv6 address; unused bytes are zero so it compares with memcmp. */
@@ -80,14 +92,72 @@ struct mxallowd_conf {
 	unsigned int	nfake;
 	struct mxaddr	real[MAX_MAILSERVERS];
 	unsigned int	nreal;
-	enum backend	backend;
+	int		backend;		/* enum backend */
+	int		fake_action;		/* enum fake_action */
 	int		queue_num;		/* -1 while unset */
-	unsigned int	whitelist_time;		/* seconds */
+	int		queue_maxlen;		/* packets the kernel holds */
+	int		whitelist_time;		/* seconds */
+	int		whitelist_prefix4;	/* bits of a source that count */
+	int		whitelist_prefix6;
+	int		max_entries;
 	int		opts;			/* OPT_* */
 	char		pflog_if[IFNAMSIZ];
 	char		pcap_filter[PCAP_FILTER_MAX];
 	char		user[USER_NAME_MAX];
 	char		chroot[PATH_MAX];
+};
+
+/* What capture learns from the headers of one packet. */
+struct pkt_info {
+	struct mxaddr	src;
+	struct mxaddr	dst;
+	uint16_t	sport;		/* host order */
+	uint16_t	dport;		/* host order */
+	uint32_t	seq;		/* host order */
+	uint8_t		tcp_flags;	/* the TCP flags byte */
+	uint8_t		pad[3];
+};
+
+#define TCP_FLAG_FIN	0x01
+#define TCP_FLAG_SYN	0x02
+#define TCP_FLAG_RST	0x04
+#define TCP_FLAG_ACK	0x10
+
+/*
+ * The packet path.  The parent copies at most PKT_COPY_MAX bytes of a queued
+ * packet (enough for the largest IPv4 or IPv6 + TCP headers that matter) and
+ * hands up to PKT_BATCH_MAX of them to capture in one message; capture
+ * answers each, in the same order, with a class and what it decoded.
+ */
+#define PKT_COPY_MAX		128
+#define PKT_BATCH_MAX		64
+
+struct pkt_raw {
+	uint32_t	id;		/* the queue's packet id */
+	uint16_t	len;		/* bytes in data */
+	uint16_t	pad;
+	uint8_t		data[PKT_COPY_MAX];
+};
+
+enum pkt_class {
+	PKT_FAKE = 1,		/* a new connection to a fake address */
+	PKT_REAL,		/* a new connection to a real address */
+	PKT_OTHER,		/* anything else that decodes: not ours to judge */
+	PKT_MALFORMED		/* could not be decoded */
+};
+
+struct pkt_result {
+	uint32_t	id;
+	uint32_t	class;		/* enum pkt_class */
+	struct pkt_info	info;
+};
+
+/* The addresses capture classifies by. */
+struct capture_conf {
+	struct mxaddr	fake[MAX_MAILSERVERS];
+	struct mxaddr	real[MAX_MAILSERVERS];
+	uint32_t	nfake;
+	uint32_t	nreal;
 };
 
 /* Process roles; the children are re-exec'd with "-X role". */
@@ -105,6 +175,9 @@ enum imsg_type {
 	IMSG_NONE,
 	IMSG_CHILD_INIT,	/* parent -> child: struct child_init */
 	IMSG_CHILD_READY,	/* child -> parent: privileges dropped, no data */
+	IMSG_CAPTURE_CONF,	/* parent -> capture: struct capture_conf */
+	IMSG_PACKETS,		/* parent -> capture: struct pkt_raw[1..BATCH] */
+	IMSG_RESULTS,		/* capture -> parent: struct pkt_result[1..BATCH] */
 };
 
 /* What a child needs before it drops privileges. */

@@ -110,6 +110,11 @@ proc_start(enum mxallowd_proc role, const char *self, char *const flags[],
 				fatal("dup2");
 			close(sv[1]);
 		}
+		/*
+		 * Nothing else crosses into the child: a descriptor inherited
+		 * from whoever started us could reach around capture's chroot.
+		 */
+		closefrom(PARENT_SOCK_FILENO + 1);
 		argv[argc++] = (char *)self;
 		argv[argc++] = "-X";
 		argv[argc++] = (char *)proc_name(role);

@@ -127,6 +127,11 @@ children_dispatch(int fd, short event, void *arg)
 			if (all_ready())
 				log_info("startup complete");
 			break;
+		case IMSG_RESULTS:
+			if (c->role != PROC_CAPTURE)
+				fatalx("results from %s", iev->peer);
+			verdict_results(&imsg);
+			break;
 		default:
 			fatalx("unexpected message type %u from %s",
 			    imsg_get_type(&imsg), iev->peer);
@@ -134,6 +139,18 @@ children_dispatch(int fd, short event, void *arg)
 		imsg_free(&imsg);
 	}
 	imsgev_add(iev);
+}
+
+int
+children_send(enum mxallowd_proc role, uint32_t type, const void *data,
+    size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < NCHILDREN; i++)
+		if (children[i].role == role)
+			return imsgev_compose(&children[i].iev, type, data, len);
+	return -1;
 }
 
 static struct child *

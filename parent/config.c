@@ -28,6 +28,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,12 +56,44 @@ enum argkind {
 typedef int (*kw_handler)(struct mxallowd_conf *, const char *,
     const struct keyword *, const char *, struct parse_state *);
 
-struct keyword {
+/* A named value of a keyword such as backend or fake-action. */
+struct choice {
 	const char	*name;
-	enum argkind	 kind;
-	int		 flags;
-	kw_handler	 handler;
-	int		 opt;		/* OPT_* of a flag keyword */
+	int		 value;
+};
+
+struct keyword {
+	const char		*name;
+	enum argkind		 kind;
+	int			 flags;
+	kw_handler		 handler;
+	int			 opt;		/* OPT_* of a flag keyword */
+	size_t			 field;		/* offset of an int field */
+	long long		 min, max;	/* range of a number */
+	const char		*unit;		/* of a number, for messages */
+	const struct choice	*choices;	/* NULL-terminated */
+};
+
+#define FIELD(f)	offsetof(struct mxallowd_conf, f)
+#define NUMBER(name, f, lo, hi, unit) \
+	{ name, ARG_WORD, 0, set_number, 0, FIELD(f), lo, hi, unit, NULL }
+#define CHOICE(name, f, list) \
+	{ name, ARG_WORD, 0, set_choice, 0, FIELD(f), 0, 0, NULL, list }
+#define SPECIAL(name, kind, flags, handler) \
+	{ name, kind, flags, handler, 0, 0, 0, 0, NULL, NULL }
+#define FLAG(name, o) \
+	{ name, ARG_NONE, 0, set_flag, o, 0, 0, 0, NULL, NULL }
+
+static const struct choice backends[] = {
+	{ "nfqueue",	BACKEND_NFQUEUE },
+	{ "pf",		BACKEND_PF },
+	{ NULL,		0 }
+};
+
+static const struct choice fake_actions[] = {
+	{ "reset",	FAKE_RESET },
+	{ "drop",	FAKE_DROP },
+	{ NULL,		0 }
 };
 
 static int	set_config(struct mxallowd_conf *, const char *,
@@ -68,12 +101,6 @@ static int	set_config(struct mxallowd_conf *, const char *,
 static int	set_fake(struct mxallowd_conf *, const char *,
 		    const struct keyword *, const char *, struct parse_state *);
 static int	set_real(struct mxallowd_conf *, const char *,
-		    const struct keyword *, const char *, struct parse_state *);
-static int	set_backend(struct mxallowd_conf *, const char *,
-		    const struct keyword *, const char *, struct parse_state *);
-static int	set_queue_num(struct mxallowd_conf *, const char *,
-		    const struct keyword *, const char *, struct parse_state *);
-static int	set_whitelist_time(struct mxallowd_conf *, const char *,
 		    const struct keyword *, const char *, struct parse_state *);
 static int	set_pflog_if(struct mxallowd_conf *, const char *,
 		    const struct keyword *, const char *, struct parse_state *);
@@ -85,31 +112,35 @@ static int	set_chroot(struct mxallowd_conf *, const char *,
 		    const struct keyword *, const char *, struct parse_state *);
 static int	set_flag(struct mxallowd_conf *, const char *,
 		    const struct keyword *, const char *, struct parse_state *);
+static int	set_number(struct mxallowd_conf *, const char *,
+		    const struct keyword *, const char *, struct parse_state *);
+static int	set_choice(struct mxallowd_conf *, const char *,
+		    const struct keyword *, const char *, struct parse_state *);
 
 /* Every keyword of the file and every long option of the command line. */
 static const struct keyword keywords[] = {
-	{ "config",		ARG_WORD, KW_CMDLINE,	set_config,	0 },
-	{ "fake-mailserver",	ARG_WORD, KW_REPEAT,	set_fake,	0 },
-	{ "real-mailserver",	ARG_WORD, KW_REPEAT,	set_real,	0 },
-	{ "backend",		ARG_WORD, 0,		set_backend,	0 },
-	{ "queue-num",		ARG_WORD, 0,		set_queue_num,	0 },
-	{ "whitelist-time",	ARG_WORD, 0,		set_whitelist_time, 0 },
-	{ "pflog-interface",	ARG_WORD, 0,		set_pflog_if,	0 },
-	{ "pcap-filter",	ARG_REST, 0,		set_pcap_filter, 0 },
-	{ "user",		ARG_WORD, 0,		set_user,	0 },
-	{ "chroot",		ARG_WORD, 0,		set_chroot,	0 },
-	{ "no-rdns-whitelist",	ARG_NONE, 0,		set_flag,	OPT_NO_RDNS },
-	{ "foreground",		ARG_NONE, 0,		set_flag,	OPT_FOREGROUND },
-	{ "stdout",		ARG_NONE, 0,		set_flag,	OPT_STDOUT },
-	{ "quiet",		ARG_NONE, 0,		set_flag,	OPT_QUIET },
-};
-
-static const struct {
-	const char	*name;
-	enum backend	 backend;
-} backends[] = {
-	{ "nfqueue",	BACKEND_NFQUEUE },
-	{ "pf",		BACKEND_PF },
+	SPECIAL("config",		ARG_WORD, KW_CMDLINE,	set_config),
+	SPECIAL("fake-mailserver",	ARG_WORD, KW_REPEAT,	set_fake),
+	SPECIAL("real-mailserver",	ARG_WORD, KW_REPEAT,	set_real),
+	CHOICE("backend",		backend, backends),
+	CHOICE("fake-action",		fake_action, fake_actions),
+	NUMBER("queue-num",		queue_num, 0, MAX_QUEUE_NUM, ""),
+	NUMBER("queue-maxlen",		queue_maxlen, 1, MAX_QUEUE_MAXLEN,
+	    " packets"),
+	NUMBER("whitelist-time",	whitelist_time, 1, MAX_WHITELIST_TIME,
+	    " seconds"),
+	/* Wider than a /16 or a /32 would whitelist whole providers. */
+	NUMBER("whitelist-prefix4",	whitelist_prefix4, 16, 32, " bits"),
+	NUMBER("whitelist-prefix6",	whitelist_prefix6, 32, 128, " bits"),
+	NUMBER("max-entries",		max_entries, 1, MAX_ENTRIES_LIMIT, ""),
+	SPECIAL("pflog-interface",	ARG_WORD, 0,		set_pflog_if),
+	SPECIAL("pcap-filter",	ARG_REST, 0,		set_pcap_filter),
+	SPECIAL("user",		ARG_WORD, 0,		set_user),
+	SPECIAL("chroot",		ARG_WORD, 0,		set_chroot),
+	FLAG("no-rdns-whitelist",	OPT_NO_RDNS),
+	FLAG("foreground",		OPT_FOREGROUND),
+	FLAG("stdout",			OPT_STDOUT),
+	FLAG("quiet",			OPT_QUIET),
 };
 
 /* What a file parse remembers so that messages can name earlier lines. */
@@ -153,8 +184,13 @@ conf_init(struct mxallowd_conf *conf)
 	/* Zero everything, padding included, so configurations memcmp. */
 	memset(conf, 0, sizeof(*conf));
 	conf->backend = DEFAULT_BACKEND;
+	conf->fake_action = FAKE_RESET;
 	conf->queue_num = -1;
+	conf->queue_maxlen = DEFAULT_QUEUE_MAXLEN;
 	conf->whitelist_time = DEFAULT_WHITELIST_TIME;
+	conf->whitelist_prefix4 = DEFAULT_PREFIX4;
+	conf->whitelist_prefix6 = DEFAULT_PREFIX6;
+	conf->max_entries = DEFAULT_MAX_ENTRIES;
 	conf->opts = 0;
 	strlcpy(conf->pflog_if, DEFAULT_PFLOG_IF, sizeof(conf->pflog_if));
 	strlcpy(conf->pcap_filter, DEFAULT_PCAP_FILTER,
@@ -172,6 +208,20 @@ keyword_lookup(const char *name)
 		if (strcmp(keywords[i].name, name) == 0)
 			return &keywords[i];
 	return NULL;
+}
+
+const char *
+conf_choice_name(const char *keyword, int value)
+{
+	const struct keyword	*kw;
+	const struct choice	*c;
+
+	if ((kw = keyword_lookup(keyword)) == NULL || kw->choices == NULL)
+		return "?";
+	for (c = kw->choices; c->name != NULL; c++)
+		if (c->value == value)
+			return c->name;
+	return "?";
 }
 
 int
@@ -331,54 +381,40 @@ set_addr(struct mxallowd_conf *conf, const char *origin,
 	return 0;
 }
 
+/* A number within the keyword's range, into its int field. */
 static int
-set_backend(struct mxallowd_conf *conf, const char *origin,
+set_number(struct mxallowd_conf *conf, const char *origin,
     const struct keyword *kw, const char *arg, struct parse_state *ps)
 {
-	size_t	i;
+	const char	*errstr;
+	long long	 n;
 
-	for (i = 0; i < nitems(backends); i++) {
-		if (strcmp(backends[i].name, arg) == 0) {
-			conf->backend = backends[i].backend;
+	n = strtonum(arg, kw->min, kw->max, &errstr);
+	if (errstr != NULL) {
+		conf_err(origin, "%s: \"%s\" is %s (must be %lld..%lld%s)",
+		    kw->name, arg, errstr, kw->min, kw->max, kw->unit);
+		return -1;
+	}
+	*(int *)((char *)conf + kw->field) = n;
+	return 0;
+}
+
+/* One of the keyword's named values, into its int field. */
+static int
+set_choice(struct mxallowd_conf *conf, const char *origin,
+    const struct keyword *kw, const char *arg, struct parse_state *ps)
+{
+	const struct choice	*c;
+
+	for (c = kw->choices; c->name != NULL; c++) {
+		if (strcmp(c->name, arg) == 0) {
+			*(int *)((char *)conf + kw->field) = c->value;
 			return 0;
 		}
 	}
-	conf_err(origin, "%s: \"%s\" is not nfqueue or pf", kw->name, arg);
+	conf_err(origin, "%s: \"%s\" is not %s or %s", kw->name, arg,
+	    kw->choices[0].name, kw->choices[1].name);
 	return -1;
-}
-
-static int
-set_queue_num(struct mxallowd_conf *conf, const char *origin,
-    const struct keyword *kw, const char *arg, struct parse_state *ps)
-{
-	const char	*errstr;
-	long long	 n;
-
-	n = strtonum(arg, 0, MAX_QUEUE_NUM, &errstr);
-	if (errstr != NULL) {
-		conf_err(origin, "%s: \"%s\" is %s (must be 0..%d)", kw->name,
-		    arg, errstr, MAX_QUEUE_NUM);
-		return -1;
-	}
-	conf->queue_num = n;
-	return 0;
-}
-
-static int
-set_whitelist_time(struct mxallowd_conf *conf, const char *origin,
-    const struct keyword *kw, const char *arg, struct parse_state *ps)
-{
-	const char	*errstr;
-	long long	 n;
-
-	n = strtonum(arg, 1, MAX_WHITELIST_TIME, &errstr);
-	if (errstr != NULL) {
-		conf_err(origin, "%s: \"%s\" is %s (must be 1..%d seconds)",
-		    kw->name, arg, errstr, MAX_WHITELIST_TIME);
-		return -1;
-	}
-	conf->whitelist_time = n;
-	return 0;
 }
 
 /* Zero the whole buffer too, so that configurations memcmp. */

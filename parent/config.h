@@ -51,10 +51,11 @@ int	 conf_parse_file(struct mxallowd_conf *, const char *, int);
 /* Whole-configuration checks; prints "ORIGIN: message", returns errors. */
 int	 conf_check(const struct mxallowd_conf *, const char *);
 
-/* 1 if the keyword takes an argument, 0 if it is a flag, -1 if unknown. */
-
 /* The normalized configuration, in a form conf_parse_file() reads back. */
 void	 conf_print(FILE *, const struct mxallowd_conf *);
+
+/* The name of a backend or fake-action value, for conf_print(). */
+const char *conf_choice_name(const char *, int);
 
 /* IPv4 or IPv6 text to a zero-filled struct mxaddr: 0 ok, -1 bad. */
 int	 mxaddr_parse(const char *, struct mxaddr *);

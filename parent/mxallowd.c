@@ -46,7 +46,12 @@
 enum {
 	LONGOPT_USER = 256,
 	LONGOPT_CHROOT,
-	LONGOPT_BACKEND
+	LONGOPT_BACKEND,
+	LONGOPT_FAKE_ACTION,
+	LONGOPT_QUEUE_MAXLEN,
+	LONGOPT_PREFIX4,
+	LONGOPT_PREFIX6,
+	LONGOPT_MAX_ENTRIES
 };
 
 /*
@@ -71,6 +76,11 @@ static const struct option longopts[] = {
 	{ "user",		required_argument,	NULL, LONGOPT_USER },
 	{ "chroot",		required_argument,	NULL, LONGOPT_CHROOT },
 	{ "backend",		required_argument,	NULL, LONGOPT_BACKEND },
+	{ "fake-action",	required_argument,	NULL, LONGOPT_FAKE_ACTION },
+	{ "queue-maxlen",	required_argument,	NULL, LONGOPT_QUEUE_MAXLEN },
+	{ "whitelist-prefix4",	required_argument,	NULL, LONGOPT_PREFIX4 },
+	{ "whitelist-prefix6",	required_argument,	NULL, LONGOPT_PREFIX6 },
+	{ "max-entries",	required_argument,	NULL, LONGOPT_MAX_ENTRIES },
 	{ NULL,			0,			NULL, 0 }
 };
 static const char shortopts[] = "bc:dFf:l:np:Q:qr:st:vX:";
@@ -88,7 +98,9 @@ usage(void)
 	    "[-f fake-mailserver] [-l pcap-filter]\n"
 	    "\t[-p pflog-interface] [-Q queue-num] [-r real-mailserver] "
 	    "[-t whitelist-time]\n"
-	    "\t[--backend nfqueue|pf] [--chroot dir] [--user name]\n");
+	    "\t[--backend nfqueue|pf] [--chroot dir] [--fake-action reset|drop]\n"
+	    "\t[--max-entries n] [--queue-maxlen n] [--user name]\n"
+	    "\t[--whitelist-prefix4 bits] [--whitelist-prefix6 bits]\n");
 	exit(1);
 }
 
@@ -166,6 +178,7 @@ parent_signal(int sig, short event, void *arg)
 		break;
 	case SIGUSR1:
 		children_log_status();
+		verdict_log_stats();
 		break;
 	case SIGHUP:
 		log_warnx("SIGHUP: reloading is not supported yet, ignored");
@@ -287,6 +300,9 @@ main(int argc, char *argv[])
 	log_setverbose(lo.verbose);
 	log_setquiet(lo.quiet);
 
+	/* Before daemonizing: a queue already in use is a startup error. */
+	verdict_open(&conf);
+
 	if (!lo.debug && !(conf.opts & OPT_FOREGROUND)) {
 		/* Keep stdout when it is where the log goes. */
 		if (daemon(0, lo.to_stdout) == -1)
@@ -312,6 +328,7 @@ main(int argc, char *argv[])
 		signal_add(&ev_sig[i], NULL);
 	}
 	children_start(&conf, self, logflags);
+	verdict_start();
 	event_dispatch();
 	fatalx("event loop ended");
 }

@@ -17,7 +17,29 @@
 #ifndef PARENT_H
 #define PARENT_H
 
+#include <imsg.h>
+#include <stdint.h>
+
 #include "mxallowd.h"
+
+/* Counters; see stats_log() for their names. */
+struct stats {
+	unsigned long long	fake_hits;		/* SYNs to a fake address */
+	unsigned long long	whitelisted;		/* new entries from them */
+	unsigned long long	whitelist_full;		/* could not be added */
+	unsigned long long	admitted;		/* SYNs let through to real */
+	unsigned long long	blocked;		/* SYNs dropped at real */
+	unsigned long long	other;			/* accepted, not ours */
+	unsigned long long	malformed;		/* dropped, undecodable */
+	unsigned long long	resets;			/* resets sent */
+	unsigned long long	reset_errors;
+	unsigned long long	queue_enobufs;		/* netlink overruns */
+	unsigned long long	queue_errors;		/* error answers */
+	unsigned long long	queue_bad_messages;
+	unsigned long long	verdict_errors;
+	unsigned long long	pending_overflow;
+};
+extern struct stats	stats;
 
 /* children.c */
 void	children_start(const struct mxallowd_conf *, const char *,
@@ -25,5 +47,27 @@ void	children_start(const struct mxallowd_conf *, const char *,
 void	children_reap(void);
 void	children_log_status(void);
 void	children_shutdown(int) __attribute__((noreturn));
+int	children_send(enum mxallowd_proc, uint32_t, const void *, size_t);
+
+/* nfqueue.c (Linux) */
+typedef void	(*nfqueue_packet_cb)(uint32_t, const uint8_t *, size_t);
+int	nfqueue_open(const struct mxallowd_conf *, nfqueue_packet_cb);
+void	nfqueue_read(void);
+void	nfqueue_verdict(uint32_t, int);
+void	nfqueue_flush(void);
+int	nfqueue_kernel_drops(unsigned long long *, unsigned long long *);
+
+/* tcpreset.c */
+void	tcpreset_open(void);
+void	tcpreset_send(const struct pkt_info *);
+
+/* verdict.c */
+void	verdict_open(const struct mxallowd_conf *);
+void	verdict_start(void);
+void	verdict_results(struct imsg *);
+void	verdict_log_stats(void);
+
+/* stats.c */
+void	stats_log(size_t, size_t);
 
 #endif /* PARENT_H */

@@ -44,18 +44,6 @@ static const struct {
 	{ OPT_QUIET,		"quiet" },
 };
 
-static const char *
-backend_name(enum backend backend)
-{
-	switch (backend) {
-	case BACKEND_NFQUEUE:
-		return "nfqueue";
-	case BACKEND_PF:
-		return "pf";
-	}
-	return "?";
-}
-
 void
 conf_print(FILE *fp, const struct mxallowd_conf *conf)
 {
@@ -63,10 +51,17 @@ conf_print(FILE *fp, const struct mxallowd_conf *conf)
 	unsigned int	i;
 
 	fprintf(fp, "# mxallowd configuration, normalized\n");
-	fprintf(fp, "backend %s\n", backend_name(conf->backend));
+	fprintf(fp, "backend %s\n", conf_choice_name("backend",
+	    conf->backend));
 	if (conf->queue_num != -1)
 		fprintf(fp, "queue-num %d\n", conf->queue_num);
-	fprintf(fp, "whitelist-time %u\n", conf->whitelist_time);
+	fprintf(fp, "queue-maxlen %d\n", conf->queue_maxlen);
+	fprintf(fp, "fake-action %s\n", conf_choice_name("fake-action",
+	    conf->fake_action));
+	fprintf(fp, "whitelist-time %d\n", conf->whitelist_time);
+	fprintf(fp, "whitelist-prefix4 %d\n", conf->whitelist_prefix4);
+	fprintf(fp, "whitelist-prefix6 %d\n", conf->whitelist_prefix6);
+	fprintf(fp, "max-entries %d\n", conf->max_entries);
 	fprintf(fp, "pflog-interface %s\n", conf->pflog_if);
 	/* Quoted: the filter has blanks and may hold a '#'. */
 	fprintf(fp, "pcap-filter \"%s\"\n", conf->pcap_filter);

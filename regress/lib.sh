@@ -24,13 +24,38 @@ scratch() {
 # --- running the daemon in the foreground -------------------------------
 
 # start_daemon CONF [ARGS...]: start mxallowd -d on CONF in the background;
-# sets DAEMON_PID and DAEMON_LOG (stderr of all three processes).
+# sets DAEMON_PID and DAEMON_LOG (stderr of all three processes).  It runs
+# in a network namespace of its own (it binds an nfqueue and raw sockets),
+# or in the one DAEMON_NETNS names.  Both wrappers exec, so $! is the daemon.
 start_daemon() {
 	local conf=$1; shift
 	DAEMON_LOG=$SCRATCH/daemon.log
 	: >"$DAEMON_LOG"
-	"$MXALLOWD" -d -c "$conf" "$@" 2>>"$DAEMON_LOG" &
+	if [ -n "${DAEMON_NETNS:-}" ]; then
+		ip netns exec "$DAEMON_NETNS" "$MXALLOWD" -d -c "$conf" "$@" \
+		    2>>"$DAEMON_LOG" &
+	else
+		unshare -n "$MXALLOWD" -d -c "$conf" "$@" 2>>"$DAEMON_LOG" &
+	fi
 	DAEMON_PID=$!
+}
+
+# stats_of NAME: the value of NAME in the daemon's last statistics line.
+stats_of() {
+	grep 'statistics:' "$DAEMON_LOG" | tail -1 | tr ' ' '\n' |
+	    sed -n "s/^$1=//p"
+}
+
+# request_stats: SIGUSR1, then wait for one more statistics line.
+request_stats() {
+	local before
+	before=$(grep -c 'statistics:' "$DAEMON_LOG")
+	kill -USR1 "$DAEMON_PID"
+	for ((i = 0; i < 100; i++)); do
+		[ "$(grep -c 'statistics:' "$DAEMON_LOG")" -gt "$before" ] && return 0
+		sleep 0.02
+	done
+	return 1
 }
 
 # wait_log PATTERN [SECONDS]: wait until the daemon's log matches PATTERN.

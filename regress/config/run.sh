@@ -71,7 +71,12 @@ want <<'EOF'
 # mxallowd configuration, normalized
 backend pf
 queue-num 7
+queue-maxlen 4096
+fake-action reset
 whitelist-time 3600
+whitelist-prefix4 32
+whitelist-prefix6 64
+max-entries 100000
 pflog-interface pflog1
 pcap-filter "tcp port 25"
 user _mx
@@ -93,7 +98,12 @@ want <<'EOF'
 # mxallowd configuration, normalized
 backend nfqueue
 queue-num 5
+queue-maxlen 4096
+fake-action reset
 whitelist-time 60
+whitelist-prefix4 32
+whitelist-prefix6 64
+max-entries 100000
 pflog-interface pflog2
 pcap-filter "port 25 and tcp"
 user _mxallowd
@@ -114,7 +124,12 @@ want <<'EOF'
 # mxallowd configuration, normalized
 backend pf
 queue-num 9
+queue-maxlen 64
+fake-action drop
 whitelist-time 120
+whitelist-prefix4 24
+whitelist-prefix6 56
+max-entries 1000
 pflog-interface pflog3
 pcap-filter "port 25 # hash"
 user nobody
@@ -131,7 +146,8 @@ expect cmdline-long 0 "$SCRATCH/want" /dev/null -nv -c /dev/null \
     --fake-mailserver 2001:db8::a --real-mailserver=2001:db8::b \
     --queue-num 9 --whitelist-time=120 --pflog-interface pflog3 \
     --pcap-filter='port 25 # hash' --user nobody --chroot=/var/empty/x \
-    --backend=pf
+    --backend=pf --fake-action=drop --queue-maxlen 64 \
+    --whitelist-prefix4 24 --whitelist-prefix6=56 --max-entries 1000
 roundtrip cmdline-long-roundtrip
 
 # The last of a repeated scalar wins on the command line.
@@ -139,7 +155,12 @@ want <<'EOF'
 # mxallowd configuration, normalized
 backend nfqueue
 queue-num 2
+queue-maxlen 4096
+fake-action reset
 whitelist-time 20
+whitelist-prefix4 32
+whitelist-prefix6 64
+max-entries 100000
 pflog-interface pflog0
 pcap-filter "port 25"
 user _mxallowd

@@ -10,7 +10,7 @@ conf=$(write_conf)
 # leaves stdout in $SCRATCH/NAME.out and stderr in $SCRATCH/NAME.err.
 run_fg() {
 	local name=$1 pid; shift
-	"$MXALLOWD" -c "$conf" "$@" >"$SCRATCH/$name.out" 2>"$SCRATCH/$name.err" &
+	unshare -n "$MXALLOWD" -c "$conf" "$@" >"$SCRATCH/$name.out" 2>"$SCRATCH/$name.err" &
 	pid=$!
 	for ((i = 0; i < 100; i++)); do
 		[ "$(children_of $pid | wc -l)" -eq 2 ] && break
@@ -39,7 +39,7 @@ check "stdout and quiet in the file: no informational lines anywhere" \
     test ! -s "$SCRATCH/fileflags.out" -a ! -s "$SCRATCH/fileflags.err"
 
 # -q still shows warnings: a child killed under it is logged.
-"$MXALLOWD" -c "$conf" -F >"$SCRATCH/warn.out" 2>&1 &
+unshare -n "$MXALLOWD" -c "$conf" -F >"$SCRATCH/warn.out" 2>&1 &
 DAEMON_PID=$!
 for ((i = 0; i < 100; i++)); do [ "$(children_of $DAEMON_PID | wc -l)" -eq 2 ] && break; sleep 0.02; done
 sleep 0.2

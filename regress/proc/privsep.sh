@@ -80,3 +80,32 @@ check "SIGINT stops all three within 1 s" \
 wait "$DAEMON_PID"; rc=$?
 DAEMON_PID=
 check "exit status 0 after SIGINT" test $rc -eq 0
+
+# The children hold no socket but unix ones: not the nfqueue netlink socket,
+# not the parent's raw sockets; and nothing the daemon was started with, such
+# as a descriptor of "/" that would let capture fchdir out of its chroot.
+exec 9</
+start_daemon "$conf"
+exec 9<&-
+wait_log 'startup complete' || fail "restart for descriptors"
+for role in capture resolver; do
+	pid=$(child_with_title "$DAEMON_PID" "$role")
+	bad=
+	for fd in /proc/$pid/fd/*; do
+		[ "${fd##*/}" -gt 2 ] || continue	# stdio: the test's log
+		link=$(readlink "$fd") || continue
+		case $link in pipe:*|anon_inode:*) continue ;; esac	# libevent
+		case $link in
+		socket:\[*\])
+			inode=${link#socket:[}; inode=${inode%]}
+			awk -v i="$inode" '$7 == i { f = 1 } END { exit !f }' \
+			    /proc/$pid/net/unix || bad="$bad $link"
+			;;
+		/*)	bad="$bad $link" ;;
+		esac
+	done
+	check "$role holds only unix sockets and no files beyond stdio (${bad:-none else})" test -z "$bad"
+done
+parent_netlink=$(for fd in /proc/$DAEMON_PID/fd/*; do readlink "$fd"; done | grep -c socket)
+check "the parent holds the queue and raw sockets ($parent_netlink sockets)" test "$parent_netlink" -ge 4
+kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"; DAEMON_PID=

@@ -1,0 +1,261 @@
+/*
+ * Copyright (c) 2026 The mxallowd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * IPv4 / IPv6 / TCP header decoder.  Every byte it reads comes from the
+ * network, so it runs only in the capture process and trusts nothing:
+ * each read is preceded by a bounds check against the smaller of the
+ * captured length and the length the IP header claims, multi-byte fields
+ * are assembled byte by byte (the buffer may be unaligned), and nothing
+ * is allocated.
+ *
+ * The captured copy may be shorter than the packet (the daemon copies at
+ * most 128 bytes), so only the headers have to be present; payload is
+ * never looked at and checksums are not verified.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <string.h>
+
+#include "decode.h"
+
+#define IP4_HLEN	20	/* without options */
+#define IP6_HLEN	40
+#define TCP_HLEN	20	/* without options */
+
+#define IP4_MF		0x2000	/* more fragments */
+#define IP4_OFFMASK	0x1fff	/* fragment offset */
+
+/* Beyond this many IPv6 extension headers the packet is not worth it. */
+#define IP6_MAX_EXTHDRS	8
+
+static uint16_t	get16(const uint8_t *);
+static uint32_t	get32(const uint8_t *);
+static void	set_addr(struct mxaddr *, sa_family_t, const uint8_t *);
+static enum decode_result decode_tcp(const uint8_t *, size_t, size_t,
+		    struct pkt_info *);
+static enum decode_result decode_ip4(const uint8_t *, size_t,
+		    struct pkt_info *);
+static int	ip6_is_exthdr(uint8_t);
+static size_t	ip6_exthdr_len(uint8_t, const uint8_t *);
+static enum decode_result decode_ip6(const uint8_t *, size_t,
+		    struct pkt_info *);
+
+/* Network byte order, no alignment assumed. */
+static uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
+	    ((uint32_t)p[2] << 8) | (uint32_t)p[3];
+}
+
+/* The whole struct is zeroed first so that addresses compare with memcmp. */
+static void
+set_addr(struct mxaddr *a, sa_family_t af, const uint8_t *p)
+{
+	memset(a, 0, sizeof(*a));
+	a->af = af;
+	if (af == AF_INET)
+		memcpy(&a->u.v4, p, sizeof(a->u.v4));
+	else
+		memcpy(&a->u.v6, p, sizeof(a->u.v6));
+}
+
+/*
+ * The TCP header at pkt + off; end is the smaller of caplen and the end
+ * of the IP packet, and off <= end.  Options must fit as well: a data
+ * offset pointing past what we have means a lying or cut header.
+ */
+static enum decode_result
+decode_tcp(const uint8_t *pkt, size_t off, size_t end, struct pkt_info *pi)
+{
+	const uint8_t	*th;
+	size_t		 thlen;
+
+	if (end - off < TCP_HLEN)
+		return DECODE_MALFORMED;
+	th = pkt + off;
+	thlen = (size_t)(th[12] >> 4) * 4;
+	if (thlen < TCP_HLEN || end - off < thlen)
+		return DECODE_MALFORMED;
+
+	pi->sport = get16(th);
+	pi->dport = get16(th + 2);
+	pi->seq = get32(th + 4);
+	pi->tcp_flags = th[13];
+	return DECODE_TCP;
+}
+
+static enum decode_result
+decode_ip4(const uint8_t *pkt, size_t caplen, struct pkt_info *pi)
+{
+	size_t	 hlen, totlen, end;
+
+	if (caplen < IP4_HLEN)
+		return DECODE_MALFORMED;
+	hlen = (size_t)(pkt[0] & 0x0f) * 4;
+	if (hlen < IP4_HLEN || hlen > caplen)
+		return DECODE_MALFORMED;
+	totlen = get16(pkt + 2);
+	if (totlen < hlen)
+		return DECODE_MALFORMED;
+	/*
+	 * Netfilter and pf normally reassemble before we see a packet, and
+	 * only a first fragment would carry the TCP header: a fragment here
+	 * is not something to judge a connection by.
+	 */
+	if (get16(pkt + 6) & (IP4_MF | IP4_OFFMASK))
+		return DECODE_MALFORMED;
+
+	set_addr(&pi->src, AF_INET, pkt + 12);
+	set_addr(&pi->dst, AF_INET, pkt + 16);
+	if (pkt[9] != IPPROTO_TCP)
+		return DECODE_NOT_TCP;
+
+	/*
+	 * The copy may be cut short of totlen, or padded beyond it.
+	 * Bounding TCP by end also rejects totlen < hlen + a TCP header.
+	 */
+	end = totlen < caplen ? totlen : caplen;
+	return decode_tcp(pkt, hlen, end, pi);
+}
+
+/* The IPv6 extension headers we step over on the way to TCP. */
+static int
+ip6_is_exthdr(uint8_t type)
+{
+	switch (type) {
+	case IPPROTO_HOPOPTS:
+	case IPPROTO_ROUTING:
+	case IPPROTO_FRAGMENT:
+	case IPPROTO_AH:
+	case IPPROTO_DSTOPTS:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Length in bytes of extension header h of that type; h[0..1] readable. */
+static size_t
+ip6_exthdr_len(uint8_t type, const uint8_t *h)
+{
+	switch (type) {
+	case IPPROTO_FRAGMENT:
+		return 8;
+	case IPPROTO_AH:
+		return ((size_t)h[1] + 2) * 4;		/* in 32-bit words */
+	default:
+		return ((size_t)h[1] + 1) * 8;		/* in 8-byte units */
+	}
+}
+
+static enum decode_result
+decode_ip6(const uint8_t *pkt, size_t caplen, struct pkt_info *pi)
+{
+	const uint8_t	*h;
+	size_t		 off, end, len;
+	uint8_t		 nxt;
+	int		 n;
+
+	if (caplen < IP6_HLEN)
+		return DECODE_MALFORMED;
+	/*
+	 * Everything after the fixed header must lie within both the copy
+	 * and the payload length.  A jumbogram (payload length 0 and a
+	 * hop-by-hop option) ends up here as too short: no SYN is one.
+	 */
+	end = IP6_HLEN + (size_t)get16(pkt + 4);
+	if (end > caplen)
+		end = caplen;
+
+	set_addr(&pi->src, AF_INET6, pkt + 8);
+	set_addr(&pi->dst, AF_INET6, pkt + 24);
+
+	nxt = pkt[6];
+	off = IP6_HLEN;
+	for (n = 0; nxt != IPPROTO_TCP; n++) {
+		/*
+		 * Anything else ends the walk: an upper layer (UDP,
+		 * ICMPv6), ESP (hides what follows), no next header.
+		 */
+		if (!ip6_is_exthdr(nxt))
+			return DECODE_NOT_TCP;
+		if (n == IP6_MAX_EXTHDRS)
+			return DECODE_MALFORMED;
+		/* Every extension header starts with next header, length. */
+		if (end - off < 2)
+			return DECODE_MALFORMED;
+		h = pkt + off;
+		len = ip6_exthdr_len(nxt, h);
+		if (end - off < len)
+			return DECODE_MALFORMED;
+		/*
+		 * As for IPv4, only a whole packet will do; an atomic
+		 * fragment (offset 0, no more fragments) is a whole packet
+		 * in disguise.
+		 */
+		if (nxt == IPPROTO_FRAGMENT &&
+		    ((get16(h + 2) >> 3) != 0 || (h[3] & 0x01) != 0))
+			return DECODE_MALFORMED;
+		nxt = h[0];
+		off += len;
+	}
+	return decode_tcp(pkt, off, end, pi);
+}
+
+/*
+ * Decode the IP and TCP headers at pkt, of which caplen bytes were
+ * captured.  On DECODE_TCP all of *info is set; on DECODE_NOT_TCP the
+ * addresses are and the rest is zero; on DECODE_MALFORMED *info is all
+ * zero.  info may be NULL to classify only.
+ */
+enum decode_result
+decode_ip(const uint8_t *pkt, size_t caplen, struct pkt_info *info)
+{
+	struct pkt_info		 pi;
+	enum decode_result	 r = DECODE_MALFORMED;
+
+	/* Unused bytes (padding, pad[]) must be zero too. */
+	memset(&pi, 0, sizeof(pi));
+	if (pkt != NULL && caplen > 0) {
+		switch (pkt[0] >> 4) {
+		case 4:
+			r = decode_ip4(pkt, caplen, &pi);
+			break;
+		case 6:
+			r = decode_ip6(pkt, caplen, &pi);
+			break;
+		default:	/* another IP version: MALFORMED */
+			break;
+		}
+	}
+
+	/* A partly filled pi must not leak out of a rejected packet. */
+	if (r == DECODE_MALFORMED)
+		memset(&pi, 0, sizeof(pi));
+	if (info != NULL)
+		memcpy(info, &pi, sizeof(*info));
+	return r;
+}

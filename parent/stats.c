@@ -1,0 +1,48 @@
+/*
+ * Copyright (c) 2026 The mxallowd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The daemon's counters, logged on SIGUSR1 and at exit as one line of
+ * name=value pairs, so that both people and scripts can read them.
+ */
+
+#include <sys/types.h>
+
+#include <stdio.h>
+
+#include "log.h"
+#include "parent.h"
+
+struct stats	stats;
+
+void
+stats_log(size_t entries, size_t evicted)
+{
+	unsigned long long	qdrop = 0, udrop = 0;
+
+#ifdef __linux__
+	nfqueue_kernel_drops(&qdrop, &udrop);
+#endif
+	log_info("statistics: fake-hits=%llu whitelisted=%llu admitted=%llu "
+	    "blocked=%llu other=%llu malformed=%llu resets=%llu "
+	    "reset-errors=%llu entries=%zu evicted=%zu whitelist-full=%llu "
+	    "enobufs=%llu queue-dropped=%llu user-dropped=%llu "
+	    "overflow=%llu", stats.fake_hits, stats.whitelisted,
+	    stats.admitted, stats.blocked, stats.other, stats.malformed,
+	    stats.resets, stats.reset_errors, entries, evicted,
+	    stats.whitelist_full, stats.queue_enobufs, qdrop, udrop,
+	    stats.pending_overflow);
+}

@@ -1,0 +1,178 @@
+/*
+ * Copyright (c) 2026 The mxallowd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The answer to a SYN at a fake address: a TCP reset, so that the sending
+ * MTA moves on to the next MX at once instead of waiting for its connect
+ * timeout.  The kernel cannot be asked to do it here (the SYN is dropped by
+ * verdict, and accepting it would reach a mail server listening on the
+ * wildcard address), so the parent builds the segment from the fields
+ * capture decoded and sends it on a raw socket.  IPPROTO_RAW sockets
+ * receive nothing, so they cost nothing on the receive path.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "parent.h"
+
+#define IP4_HDRLEN	20
+#define IP6_HDRLEN	40
+#define TCP_HDRLEN	20
+#define RST_TTL		64
+
+static int	raw4 = -1, raw6 = -1;
+
+void
+tcpreset_open(void)
+{
+	if ((raw4 = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW)) == -1)
+		fatal("raw IPv4 socket");
+	/* With IPPROTO_RAW, IPv6 takes the whole packet too (IPV6_HDRINCL). */
+	if ((raw6 = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW)) == -1)
+		fatal("raw IPv6 socket");
+}
+
+static uint32_t
+sum16(uint32_t sum, const uint8_t *p, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (len & 1)
+		sum += (uint32_t)p[len - 1] << 8;
+	return sum;
+}
+
+static uint16_t
+fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum & 0xffff;
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v & 0xffff);
+}
+
+/*
+ * The reset a TCP stack sends for a SYN to a closed port (RFC 9293 3.10.7.1):
+ * SEQ 0, ACK the SYN's sequence + 1, flags RST|ACK, ports swapped.
+ */
+static void
+build_tcp(uint8_t *tcp, const struct pkt_info *syn)
+{
+	memset(tcp, 0, TCP_HDRLEN);
+	put16(tcp, syn->dport);
+	put16(tcp + 2, syn->sport);
+	put32(tcp + 4, 0);
+	put32(tcp + 8, syn->seq + 1);
+	tcp[12] = (TCP_HDRLEN / 4) << 4;
+	tcp[13] = TCP_FLAG_RST | TCP_FLAG_ACK;
+}
+
+/* The checksum over the pseudo-header (addresses, protocol, length) and tcp. */
+static void
+tcp_checksum(uint8_t *tcp, const uint8_t *src, const uint8_t *dst,
+    size_t alen)
+{
+	uint32_t	sum = 0;
+
+	sum = sum16(sum, src, alen);
+	sum = sum16(sum, dst, alen);
+	sum += IPPROTO_TCP + TCP_HDRLEN;
+	sum = sum16(sum, tcp, TCP_HDRLEN);
+	put16(tcp + 16, fold(sum));
+}
+
+static int
+send4(const struct pkt_info *syn)
+{
+	uint8_t			pkt[IP4_HDRLEN + TCP_HDRLEN];
+	struct sockaddr_in	sin;
+
+	memset(pkt, 0, sizeof(pkt));
+	pkt[0] = 0x45;
+	put16(pkt + 2, sizeof(pkt));
+	pkt[8] = RST_TTL;
+	pkt[9] = IPPROTO_TCP;
+	memcpy(pkt + 12, &syn->dst.u.v4, 4);	/* from the fake address */
+	memcpy(pkt + 16, &syn->src.u.v4, 4);
+	/* The kernel fills in the IP header checksum and an id. */
+	build_tcp(pkt + IP4_HDRLEN, syn);
+	tcp_checksum(pkt + IP4_HDRLEN, pkt + 12, pkt + 16, 4);
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr = syn->src.u.v4;
+	return sendto(raw4, pkt, sizeof(pkt), 0, (struct sockaddr *)&sin,
+	    sizeof(sin)) == -1 ? -1 : 0;
+}
+
+static int
+send6(const struct pkt_info *syn)
+{
+	uint8_t			pkt[IP6_HDRLEN + TCP_HDRLEN];
+	struct sockaddr_in6	sin6;
+
+	memset(pkt, 0, sizeof(pkt));
+	pkt[0] = 0x60;
+	put16(pkt + 4, TCP_HDRLEN);
+	pkt[6] = IPPROTO_TCP;
+	pkt[7] = RST_TTL;
+	memcpy(pkt + 8, &syn->dst.u.v6, 16);
+	memcpy(pkt + 24, &syn->src.u.v6, 16);
+	build_tcp(pkt + IP6_HDRLEN, syn);
+	tcp_checksum(pkt + IP6_HDRLEN, pkt + 8, pkt + 24, 16);
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_addr = syn->src.u.v6;
+	return sendto(raw6, pkt, sizeof(pkt), 0, (struct sockaddr *)&sin6,
+	    sizeof(sin6)) == -1 ? -1 : 0;
+}
+
+/* Reset the connection that syn opens; failures are counted, not fatal. */
+void
+tcpreset_send(const struct pkt_info *syn)
+{
+	int	rv;
+
+	rv = syn->src.af == AF_INET ? send4(syn) : send6(syn);
+	if (rv == -1) {
+		stats.reset_errors++;
+		log_debug("reset: %s", strerror(errno));
+	} else
+		stats.resets++;
+}

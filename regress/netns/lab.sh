@@ -1,0 +1,326 @@
+# The network lab for end-to-end tests and the demo; source it (bash, root).
+#
+#   SERVER (mail host)                         CLIENT (senders)
+#   fake 192.0.2.10/24  2001:db8::10/64  veth  203.0.113.5/24  203.0.113.6/24
+#   real 192.0.2.20/24  2001:db8::20/64 ------ 198.51.100.7/24
+#                                              2001:db8:1::5/64 2001:db8:1::6/64
+#                                              2001:db8:2::7/64
+#
+# Two private network namespaces joined by one veth pair, created directly
+# inside the namespaces (nothing ever appears in the host's namespace); only
+# documentation address ranges.  Firewall rules live inside SERVER and
+# vanish with it.
+#
+#   lab_up			create the lab (tears down a previous one first)
+#   lab_listen [SECONDS]	mxprobe listen on 0.0.0.0 and :: port 25 in SERVER
+#   lab_unlisten		stop those listeners
+#   lab_queue NUM [bypass]	queue new SYNs to port 25 for the fake and real
+#				addresses (both families) to NFQUEUE NUM;
+#				replaces the rules of an earlier lab_queue
+#   lab_unqueue			remove them
+#   lab_probe [-s SRC] [-t MS] [-o dstopts] ADDR PORT
+#				mxprobe connect inside CLIENT: prints its one
+#				line, returns its status (0 connected,
+#				1 refused, 2 timeout, 3 error)
+#   lab_in_server CMD...	run CMD in SERVER (lab_in_client: in CLIENT)
+#   lab_iptables ARGS...	iptables / ip6tables in SERVER, the variant that
+#   lab_ip6tables ARGS...	works here (iptables-nft by default), with -w
+#   lab_track PID...		have lab_down kill these PIDs too
+#   lab_down			kill the lab's processes, delete the namespaces
+#
+# Cleanup, three layers, so that a failing test leaves nothing behind:
+# - lab_up chains onto the EXIT trap already set (call lib.sh's scratch
+#   BEFORE lab_up): on exit the earlier trap runs first (stop_daemon, so the
+#   daemon inside SERVER is gone), then lab_down.  INT, TERM and HUP, when
+#   not trapped already, become an exit so that the EXIT trap runs.
+# - lab_down kills every process still inside the two namespaces (found
+#   with `ip netns pids`, killed by PID), then deletes them.
+# - a detached watchdog deletes the namespaces (and kills what is inside)
+#   within a second of the shell that ran lab_up disappearing, even by
+#   SIGKILL or after a later `trap ... EXIT` replaced ours, and at the latest
+#   after LAB_MAX_SECONDS.
+#
+# Variables set (and exported): LAB_SERVER LAB_CLIENT (namespace names),
+# LAB_IF (the veth's name on both sides), LAB_FAKE4 LAB_REAL4 LAB_FAKE6
+# LAB_REAL6, LAB_SRC4A LAB_SRC4B (same /24) LAB_SRC4C (another /24),
+# LAB_SRC6A LAB_SRC6B (same /64) LAB_SRC6C (another /64), LAB_MXPROBE,
+# LAB_IPT4 LAB_IPT6 (the iptables commands in use), LAB_DIR (lab scratch).
+
+# Run rather than sourced (regress/run.sh runs every netns/*.sh): nothing to do.
+[ "${BASH_SOURCE[0]}" = "$0" ] && exit 0
+
+LAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export LAB_MXPROBE=${LAB_MXPROBE:-$LAB_TOP/regress/tools/mxprobe}
+LAB_MAX_SECONDS=${LAB_MAX_SECONDS:-600}		# the watchdog's limit
+LAB_LISTEN_SECONDS=${LAB_LISTEN_SECONDS:-300}	# a listener's lifetime
+
+export LAB_IF=veth
+export LAB_FAKE4=192.0.2.10 LAB_REAL4=192.0.2.20
+export LAB_FAKE6=2001:db8::10 LAB_REAL6=2001:db8::20
+export LAB_SRC4A=203.0.113.5 LAB_SRC4B=203.0.113.6 LAB_SRC4C=198.51.100.7
+export LAB_SRC6A=2001:db8:1::5 LAB_SRC6B=2001:db8:1::6 LAB_SRC6C=2001:db8:2::7
+
+LAB_SERVER='' LAB_CLIENT='' LAB_DIR='' LAB_WATCHDOG=''
+LAB_PIDS=		# lab_track'ed and other PIDs for lab_down
+LAB_LISTEN_PIDS=
+LAB_QUEUE_RULES=()	# "iptables|ip6tables RULE..." added by lab_queue
+LAB_PREV_EXIT_TRAP=
+LAB_TRAPPED=
+
+lab__log() { echo "lab: $*" >&2; }
+
+# lab__kill_ns NAME: SIGKILL every process inside namespace NAME (by PID),
+# then delete it.  No-op when it does not exist.
+lab__kill_ns() {
+	local p
+	[ -e "/run/netns/$1" ] || return 0
+	for p in $(ip netns pids "$1" 2>/dev/null); do
+		kill -KILL "$p" 2>/dev/null
+	done
+	ip netns del "$1" 2>/dev/null
+}
+
+# lab__watchdog OWNER SERVER CLIENT DIR: runs detached; cleans up after OWNER.
+lab__watchdog() {
+	local owner=$1 i
+	for ((i = 0; i < LAB_MAX_SECONDS * 4; i++)); do
+		kill -0 "$owner" 2>/dev/null || break
+		sleep 0.25
+	done
+	lab__kill_ns "$2"
+	lab__kill_ns "$3"
+	case $4 in /tmp/mxallowd-lab.*) rm -rf "$4" ;; esac
+}
+
+lab__exit() {
+	if [ -n "$LAB_PREV_EXIT_TRAP" ]; then
+		eval "$LAB_PREV_EXIT_TRAP"
+	fi
+	lab_down
+}
+
+# Chain onto the current EXIT trap, once per shell.
+# shellcheck disable=SC2120	# set -- rewrites the positional parameters
+lab__trap() {
+	local prev sig
+	[ "$LAB_TRAPPED" = "$BASHPID" ] && return 0
+	prev=$(trap -p EXIT)
+	LAB_PREV_EXIT_TRAP=
+	if [ -n "$prev" ]; then
+		eval "set -- $prev"
+		LAB_PREV_EXIT_TRAP=$3
+	fi
+	trap lab__exit EXIT
+	for sig in INT TERM HUP; do
+		[ -n "$(trap -p $sig)" ] && continue
+		case $sig in
+		INT) trap 'exit 130' INT ;;
+		TERM) trap 'exit 143' TERM ;;
+		HUP) trap 'exit 129' HUP ;;
+		esac
+	done
+	LAB_TRAPPED=$BASHPID
+}
+
+lab_in_server() { ip netns exec "$LAB_SERVER" "$@"; }
+lab_in_client() { ip netns exec "$LAB_CLIENT" "$@"; }
+lab_iptables() { ip netns exec "$LAB_SERVER" "$LAB_IPT4" -w 5 "$@"; }
+lab_ip6tables() { ip netns exec "$LAB_SERVER" "$LAB_IPT6" -w 5 "$@"; }
+lab_track() { LAB_PIDS="$LAB_PIDS $*"; }
+
+# lab__pick_iptables: the default iptables (iptables-nft on Debian) when it
+# takes an NFQUEUE rule in SERVER, else iptables-legacy.
+lab__pick_iptables() {
+	local v4 v6 probe="INPUT -p tcp --syn --dport 9 -d 192.0.2.1 -j NFQUEUE --queue-num 0 --queue-bypass"
+	for v4 in iptables iptables-legacy; do
+		v6=ip6${v4#ip}
+		if ! command -v "$v4" >/dev/null || ! command -v "$v6" >/dev/null; then
+			continue
+		fi
+		# shellcheck disable=SC2086
+		if lab_in_server "$v4" -w 5 -A $probe 2>/dev/null &&
+		    lab_in_server "$v4" -w 5 -D $probe 2>/dev/null; then
+			export LAB_IPT4=$v4 LAB_IPT6=$v6
+			return 0
+		fi
+	done
+	lab__log "no iptables variant takes an NFQUEUE rule"
+	return 1
+}
+
+# lab__wait_up NS: wait (at most 5 s) until the veth in NS is operationally up.
+lab__wait_up() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		ip -n "$1" -o link show "$LAB_IF" 2>/dev/null | grep -q 'state UP' &&
+		    return 0
+		sleep 0.05
+	done
+	lab__log "$LAB_IF in $1 not up after 5 s"
+	return 1
+}
+
+lab_up() {
+	local ns owner suffix=$BASHPID
+
+	[ "$(id -u)" -eq 0 ] || { lab__log "needs root"; return 1; }
+	[ -x "$LAB_MXPROBE" ] ||
+	    { lab__log "$LAB_MXPROBE missing: make regress/tools/mxprobe"; return 1; }
+	lab_down
+	lab__trap
+	export LAB_SERVER=mxs-$suffix LAB_CLIENT=mxc-$suffix
+	LAB_DIR=$(mktemp -d /tmp/mxallowd-lab.XXXXXX) || return 1
+	export LAB_DIR
+
+	# A leftover of a killed run with the same PID: remove it.
+	lab__kill_ns "$LAB_SERVER"
+	lab__kill_ns "$LAB_CLIENT"
+	ip netns add "$LAB_SERVER" || return 1
+	ip netns add "$LAB_CLIENT" || { lab_down; return 1; }
+	# Detached (a grandchild): a bare `wait` in a test does not wait for it.
+	owner=$BASHPID
+	LAB_WATCHDOG=$(lab__watchdog "$owner" "$LAB_SERVER" "$LAB_CLIENT" \
+	    "$LAB_DIR" </dev/null >/dev/null 2>&1 & echo $!)
+
+	{
+		for ns in "$LAB_SERVER" "$LAB_CLIENT"; do
+			# Addresses usable at once: no duplicate address detection.
+			ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+			    net.ipv6.conf.default.accept_dad=0 \
+			    net.ipv6.conf.all.dad_transmits=0 \
+			    net.ipv6.conf.default.dad_transmits=0 >/dev/null &&
+			ip -n "$ns" link set lo up
+		done &&
+		# Both ends are created in their namespaces: nothing in the host's.
+		ip link add name "$LAB_IF" netns "$LAB_SERVER" type veth \
+		    peer name "$LAB_IF" netns "$LAB_CLIENT" &&
+
+		ip -n "$LAB_SERVER" addr add "$LAB_FAKE4/24" dev "$LAB_IF" &&
+		ip -n "$LAB_SERVER" addr add "$LAB_REAL4/24" dev "$LAB_IF" &&
+		ip -n "$LAB_SERVER" addr add "$LAB_FAKE6/64" dev "$LAB_IF" nodad &&
+		ip -n "$LAB_SERVER" addr add "$LAB_REAL6/64" dev "$LAB_IF" nodad &&
+
+		ip -n "$LAB_CLIENT" addr add "$LAB_SRC4A/24" dev "$LAB_IF" &&
+		ip -n "$LAB_CLIENT" addr add "$LAB_SRC4B/24" dev "$LAB_IF" &&
+		ip -n "$LAB_CLIENT" addr add "$LAB_SRC4C/24" dev "$LAB_IF" &&
+		ip -n "$LAB_CLIENT" addr add "$LAB_SRC6A/64" dev "$LAB_IF" nodad &&
+		ip -n "$LAB_CLIENT" addr add "$LAB_SRC6B/64" dev "$LAB_IF" nodad &&
+		ip -n "$LAB_CLIENT" addr add "$LAB_SRC6C/64" dev "$LAB_IF" nodad &&
+
+		ip -n "$LAB_SERVER" link set "$LAB_IF" up &&
+		ip -n "$LAB_CLIENT" link set "$LAB_IF" up &&
+
+		# On-link routes: each side reaches the other's ranges directly.
+		ip -n "$LAB_SERVER" route add 203.0.113.0/24 dev "$LAB_IF" &&
+		ip -n "$LAB_SERVER" route add 198.51.100.0/24 dev "$LAB_IF" &&
+		ip -n "$LAB_SERVER" -6 route add 2001:db8:1::/64 dev "$LAB_IF" &&
+		ip -n "$LAB_SERVER" -6 route add 2001:db8:2::/64 dev "$LAB_IF" &&
+		ip -n "$LAB_CLIENT" route add 192.0.2.0/24 dev "$LAB_IF" &&
+		ip -n "$LAB_CLIENT" -6 route add 2001:db8::/64 dev "$LAB_IF" &&
+
+		lab__wait_up "$LAB_SERVER" && lab__wait_up "$LAB_CLIENT" &&
+		lab__pick_iptables
+	} || { lab__log "lab_up failed"; lab_down; return 1; }
+
+	for ns in "$LAB_SERVER" "$LAB_CLIENT"; do
+		if ip -n "$ns" -6 addr show dev "$LAB_IF" | grep -q tentative; then
+			lab__log "tentative IPv6 address in $ns"
+			lab_down
+			return 1
+		fi
+	done
+	return 0
+}
+
+lab_unlisten() {
+	local p
+	for p in $LAB_LISTEN_PIDS; do
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	LAB_LISTEN_PIDS=
+}
+
+# lab_listen [SECONDS]: listeners on the wildcard addresses, port 25, alive
+# for SECONDS (default LAB_LISTEN_SECONDS); returns once both listen.
+lab_listen() {
+	local secs=${1:-$LAB_LISTEN_SECONDS} a out i ok
+	[ -n "$LAB_SERVER" ] || { lab__log "lab_listen: no lab"; return 1; }
+	lab_unlisten
+	for a in 0.0.0.0 ::; do
+		out=$LAB_DIR/listen-${a//[.:]/_}.out
+		: >"$out"
+		ip netns exec "$LAB_SERVER" "$LAB_MXPROBE" listen -T "$secs" \
+		    "$a" 25 >"$out" 2>&1 &
+		LAB_LISTEN_PIDS="$LAB_LISTEN_PIDS $!"
+		ok=0
+		for ((i = 0; i < 100; i++)); do
+			grep -q '^listening' "$out" && { ok=1; break; }
+			grep -q '^error' "$out" && break
+			sleep 0.05
+		done
+		if [ $ok -eq 0 ]; then
+			lab__log "listener on $a: $(cat "$out")"
+			return 1
+		fi
+	done
+}
+
+lab_unqueue() {
+	local r
+	for r in "${LAB_QUEUE_RULES[@]}"; do
+		# shellcheck disable=SC2086
+		lab_in_server ${r%%|*} -w 5 -D ${r#*|} 2>/dev/null
+	done
+	LAB_QUEUE_RULES=()
+}
+
+# lab_queue NUM [bypass]: new SYNs to port 25 for the fake and the real
+# addresses go to NFQUEUE NUM.  Without bypass the kernel drops them while
+# no process is bound to the queue; with it they pass unfiltered.
+lab_queue() {
+	local num=$1 mode=${2:-} extra='' r
+	[ -n "$LAB_SERVER" ] || { lab__log "lab_queue: no lab"; return 1; }
+	case $mode in
+	"") ;;
+	bypass) extra=--queue-bypass ;;
+	*) lab__log "lab_queue: $mode: want bypass or nothing"; return 1 ;;
+	esac
+	lab_unqueue
+	for r in "$LAB_IPT4|$LAB_FAKE4" "$LAB_IPT4|$LAB_REAL4" \
+	    "$LAB_IPT6|$LAB_FAKE6" "$LAB_IPT6|$LAB_REAL6"; do
+		r="${r%%|*}|INPUT -p tcp --syn --dport 25 -d ${r#*|} -j NFQUEUE --queue-num $num${extra:+ $extra}"
+		# shellcheck disable=SC2086
+		lab_in_server ${r%%|*} -w 5 -A ${r#*|} || return 1
+		LAB_QUEUE_RULES+=("$r")
+	done
+}
+
+lab_probe() {
+	[ -n "$LAB_CLIENT" ] || { echo "error no lab"; return 3; }
+	ip netns exec "$LAB_CLIENT" "$LAB_MXPROBE" connect "$@"
+}
+
+# lab_down: safe to call any time, any number of times.
+lab_down() {
+	local p
+	lab_unlisten
+	for p in $LAB_PIDS; do
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	LAB_PIDS=
+	LAB_QUEUE_RULES=()
+	[ -n "$LAB_SERVER" ] && lab__kill_ns "$LAB_SERVER"
+	[ -n "$LAB_CLIENT" ] && lab__kill_ns "$LAB_CLIENT"
+	if [ -n "$LAB_WATCHDOG" ]; then
+		kill "$LAB_WATCHDOG" 2>/dev/null
+		LAB_WATCHDOG=
+	fi
+	if [ -n "$LAB_DIR" ]; then
+		rm -rf "$LAB_DIR"
+		LAB_DIR=
+	fi
+	LAB_SERVER='' LAB_CLIENT=''
+	return 0
+}

@@ -1,0 +1,340 @@
+/*
+ * Copyright (c) 2026 The mxallowd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * mxprobe: the regress suite's TCP client and server.
+ *
+ *	mxprobe connect [-s srcaddr] [-t timeout_ms] [-o dstopts] addr port
+ *	mxprobe listen [-T seconds] addr port
+ *
+ * connect makes one real TCP connection attempt and prints exactly one
+ * line, "connected MS", "refused MS" (a TCP reset), "timeout MS" or
+ * "error MESSAGE", exiting 0, 1, 2 or 3.  MS is the time from connect(2)
+ * to the outcome, in milliseconds.
+ *
+ * listen accepts and closes connections until its lifetime (-T, default
+ * 60 s, at most 600 s) is over, so it can never outlive a test.  It prints
+ * "listening ADDR PORT" once the socket listens and "accepted N" on exit.
+ *
+ * Self-contained on purpose (libc only): it is built with the project's
+ * warning flags but without its libraries.
+ */
+
+#define _GNU_SOURCE
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * The default connect timeout stays below Linux's initial SYN
+ * retransmission timeout (TCP_TIMEOUT_INIT, 1 s): the socket is closed
+ * before the kernel retransmits, so one probe sends exactly ONE SYN.  A
+ * test can then count SYNs (nfqueue verdicts, rule counters) per probe.
+ * Closing a socket in SYN-SENT sends nothing.
+ */
+#define CONNECT_TIMEOUT_MS	700
+#define CONNECT_TIMEOUT_MAX	60000
+#define LISTEN_SECONDS		60
+#define LISTEN_SECONDS_MAX	600
+
+enum {
+	EXIT_CONNECTED = 0,
+	EXIT_REFUSED = 1,
+	EXIT_TIMEOUT = 2,
+	EXIT_ERROR = 3,
+};
+
+union sockaddr_any {
+	struct sockaddr		sa;
+	struct sockaddr_in	sin;
+	struct sockaddr_in6	sin6;
+	struct sockaddr_storage	ss;
+};
+
+static void	usage(void) __attribute__((__noreturn__));
+static void	errorx(const char *, ...)
+		    __attribute__((__noreturn__, __format__(__printf__, 1, 2)));
+static long	number(const char *, long, long, const char *);
+static socklen_t parse_addr(const char *, const char *, union sockaddr_any *);
+static long	now_ms(void);
+static int	do_connect(int, char **);
+static int	do_listen(int, char **);
+
+static void
+usage(void)
+{
+	printf("error usage: mxprobe connect [-s srcaddr] [-t timeout_ms] "
+	    "[-o dstopts] addr port | mxprobe listen [-T seconds] addr port\n");
+	exit(EXIT_ERROR);
+}
+
+/* Print the one "error ..." line and exit 3. */
+static void
+errorx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	fputs("error ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fflush(stdout);
+	exit(EXIT_ERROR);
+}
+
+static long
+number(const char *s, long min, long max, const char *what)
+{
+	char	*end;
+	long	 n;
+
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || n < min || n > max)
+		errorx("%s %s: not a number in %ld..%ld", what, s, min, max);
+	return n;
+}
+
+/* An IPv4 or IPv6 literal (by its syntax) and a port; the length. */
+static socklen_t
+parse_addr(const char *addr, const char *port, union sockaddr_any *sa)
+{
+	in_port_t	p;
+
+	p = htons((in_port_t)number(port, 0, 65535, "port"));
+	memset(sa, 0, sizeof(*sa));
+	if (inet_pton(AF_INET, addr, &sa->sin.sin_addr) == 1) {
+		sa->sin.sin_family = AF_INET;
+		sa->sin.sin_port = p;
+		return sizeof(sa->sin);
+	}
+	if (inet_pton(AF_INET6, addr, &sa->sin6.sin6_addr) == 1) {
+		sa->sin6.sin6_family = AF_INET6;
+		sa->sin6.sin6_port = p;
+		return sizeof(sa->sin6);
+	}
+	errorx("address %s: not an IPv4 or IPv6 address", addr);
+}
+
+static long
+now_ms(void)
+{
+	struct timespec	ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		errorx("clock_gettime: %s", strerror(errno));
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+do_connect(int argc, char **argv)
+{
+	/*
+	 * A Destination Options header of 8 bytes: next header (filled in
+	 * by the kernel), length 0 (in 8-byte units, not counting the first
+	 * 8), then one PadN option (type 1, length 4) padding it out.
+	 */
+	static const unsigned char dstopts[8] = { 0, 0, 1, 4, 0, 0, 0, 0 };
+	union sockaddr_any	 dst, src;
+	socklen_t		 dstlen, srclen, errlen;
+	struct pollfd		 pfd;
+	const char		*srcaddr = NULL;
+	long			 timeout = CONNECT_TIMEOUT_MS, start, left;
+	int			 ch, s, r, err, want_dstopts = 0;
+
+	while ((ch = getopt(argc, argv, "o:s:t:")) != -1) {
+		switch (ch) {
+		case 'o':
+			if (strcmp(optarg, "dstopts") != 0)
+				errorx("-o %s: only \"dstopts\" is known",
+				    optarg);
+			want_dstopts = 1;
+			break;
+		case 's':
+			srcaddr = optarg;
+			break;
+		case 't':
+			timeout = number(optarg, 1, CONNECT_TIMEOUT_MAX,
+			    "timeout");
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 2)
+		usage();
+
+	dstlen = parse_addr(argv[0], argv[1], &dst);
+	if (want_dstopts && dst.sa.sa_family != AF_INET6)
+		errorx("-o dstopts needs an IPv6 address");
+
+	s = socket(dst.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    IPPROTO_TCP);
+	if (s == -1)
+		errorx("socket: %s", strerror(errno));
+
+	if (srcaddr != NULL) {
+		srclen = parse_addr(srcaddr, "0", &src);
+		if (src.sa.sa_family != dst.sa.sa_family)
+			errorx("source %s and destination %s: "
+			    "different address families", srcaddr, argv[0]);
+		if (bind(s, &src.sa, srclen) == -1)
+			errorx("bind %s: %s", srcaddr, strerror(errno));
+	}
+
+	/* Sticky option: every segment, the SYN included, carries it. */
+	if (want_dstopts && setsockopt(s, IPPROTO_IPV6, IPV6_DSTOPTS,
+	    dstopts, sizeof(dstopts)) == -1)
+		errorx("setsockopt IPV6_DSTOPTS: %s", strerror(errno));
+
+	start = now_ms();
+	r = connect(s, &dst.sa, dstlen);
+	err = r == 0 ? 0 : errno;
+	if (r == -1 && err == EINPROGRESS) {
+		pfd.fd = s;
+		pfd.events = POLLOUT;
+		for (;;) {
+			left = timeout - (now_ms() - start);
+			if (left <= 0) {
+				printf("timeout %ld\n", now_ms() - start);
+				close(s);
+				return EXIT_TIMEOUT;
+			}
+			pfd.revents = 0;
+			r = poll(&pfd, 1, (int)left);
+			if (r == -1 && errno != EINTR)
+				errorx("poll: %s", strerror(errno));
+			if (r > 0)
+				break;
+		}
+		errlen = sizeof(err);
+		if (getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &errlen) == -1)
+			errorx("getsockopt SO_ERROR: %s", strerror(errno));
+	}
+
+	switch (err) {
+	case 0:
+		printf("connected %ld\n", now_ms() - start);
+		close(s);
+		return EXIT_CONNECTED;
+	case ECONNREFUSED:
+		printf("refused %ld\n", now_ms() - start);
+		close(s);
+		return EXIT_REFUSED;
+	case ETIMEDOUT:
+		printf("timeout %ld\n", now_ms() - start);
+		close(s);
+		return EXIT_TIMEOUT;
+	default:
+		errorx("connect %s port %s: %s", argv[0], argv[1],
+		    strerror(err));
+	}
+}
+
+static int
+do_listen(int argc, char **argv)
+{
+	union sockaddr_any	 addr;
+	socklen_t		 len;
+	struct pollfd		 pfd;
+	long			 seconds = LISTEN_SECONDS, end, left;
+	unsigned long		 accepted = 0;
+	int			 ch, s, c, r, on = 1;
+
+	while ((ch = getopt(argc, argv, "T:")) != -1) {
+		switch (ch) {
+		case 'T':
+			seconds = number(optarg, 1, LISTEN_SECONDS_MAX,
+			    "seconds");
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 2)
+		usage();
+
+	len = parse_addr(argv[0], argv[1], &addr);
+	s = socket(addr.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    IPPROTO_TCP);
+	if (s == -1)
+		errorx("socket: %s", strerror(errno));
+	if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+		errorx("setsockopt SO_REUSEADDR: %s", strerror(errno));
+	/* "::" takes IPv6 only, so that "0.0.0.0" can listen beside it. */
+	if (addr.sa.sa_family == AF_INET6 && setsockopt(s, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		errorx("setsockopt IPV6_V6ONLY: %s", strerror(errno));
+	if (bind(s, &addr.sa, len) == -1)
+		errorx("bind %s port %s: %s", argv[0], argv[1], strerror(errno));
+	if (listen(s, 128) == -1)
+		errorx("listen: %s", strerror(errno));
+	printf("listening %s %s\n", argv[0], argv[1]);
+	fflush(stdout);
+
+	end = now_ms() + seconds * 1000;
+	pfd.fd = s;
+	pfd.events = POLLIN;
+	while ((left = end - now_ms()) > 0) {
+		pfd.revents = 0;
+		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
+		if (r == -1 && errno != EINTR)
+			errorx("poll: %s", strerror(errno));
+		if (r <= 0)
+			continue;
+		/* Drain the backlog; EAGAIN when it is empty. */
+		while ((c = accept(s, NULL, NULL)) != -1) {
+			close(c);
+			accepted++;
+		}
+	}
+	close(s);
+	printf("accepted %lu\n", accepted);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2)
+		usage();
+	/* getopt starts over at the subcommand's own arguments. */
+	if (strcmp(argv[1], "connect") == 0)
+		return do_connect(argc - 1, argv + 1);
+	if (strcmp(argv[1], "listen") == 0)
+		return do_listen(argc - 1, argv + 1);
+	usage();
+}

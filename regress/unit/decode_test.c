@@ -1,0 +1,1182 @@
+/*
+ * Copyright (c) 2026 The mxallowd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Unit tests for the IPv4 / IPv6 / TCP decoder of the capture process.
+ * Packets are built by hand, byte by byte.  Prints "ok NAME" or
+ * "FAIL NAME: reason" per check; exits 1 on any failure.
+ *
+ * Whenever the decoder is handed a packet, the bytes are first copied
+ * to end right in front of an inaccessible page, so that any read past
+ * the capture faults; SAN=1 adds AddressSanitizer and UBSan for the rest.
+ */
+
+#include <sys/types.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../capture/decode.h"
+
+#define NRANDOM		200000
+#define SNAPLEN		128	/* what the daemon copies of a packet */
+#define PKT_MAX		2048	/* largest test packet */
+
+/* A packet under construction. */
+struct pkt {
+	uint8_t		b[PKT_MAX];
+	size_t		len;
+	int		v6;
+};
+
+/* What decode_ip() should say about a packet. */
+struct expect {
+	enum decode_result	 r;
+	const char		*src, *dst;
+	uint16_t		 sport, dport;
+	uint32_t		 seq;
+	uint8_t			 flags;
+};
+
+static int	nfailed;
+
+/* Linux's SYN options: MSS 1460, SACK permitted, timestamps, NOP, wscale 7. */
+static const uint8_t linux_syn_opts[] = {
+	2, 4, 0x05, 0xb4,
+	4, 2,
+	8, 10, 0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0,
+	1,
+	3, 3, 7
+};
+
+static void
+pass(const char *name)
+{
+	printf("ok %s\n", name);
+}
+
+static void __attribute__((format(printf, 2, 3)))
+failed(const char *name, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	printf("FAIL %s: ", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	nfailed++;
+}
+
+static const char *
+rname(enum decode_result r)
+{
+	switch (r) {
+	case DECODE_TCP:
+		return "TCP";
+	case DECODE_NOT_TCP:
+		return "NOT_TCP";
+	case DECODE_MALFORMED:
+		return "MALFORMED";
+	}
+	return "?";
+}
+
+/* ---- packet construction ---- */
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = (v >> 16) & 0xff;
+	p[2] = (v >> 8) & 0xff;
+	p[3] = v & 0xff;
+}
+
+static void
+put_addr(uint8_t *p, int af, const char *s)
+{
+	if (inet_pton(af, s, p) != 1) {
+		fprintf(stderr, "bad address %s\n", s);
+		exit(2);
+	}
+}
+
+/* Appends n bytes at the end of the packet and returns them, zeroed. */
+static uint8_t *
+grow(struct pkt *p, size_t n)
+{
+	uint8_t	*h;
+
+	if (n > sizeof(p->b) - p->len) {
+		fprintf(stderr, "test packet too long\n");
+		exit(2);
+	}
+	h = p->b + p->len;
+	memset(h, 0, n);
+	p->len += n;
+	return h;
+}
+
+/* Starts an IPv4 packet; opts (a multiple of 4 bytes) follow the header. */
+static void
+ip4(struct pkt *p, const char *src, const char *dst, uint8_t proto,
+    const uint8_t *opts, size_t optlen)
+{
+	uint8_t	*h;
+
+	memset(p, 0, sizeof(*p));
+	h = grow(p, 20 + optlen);
+	h[0] = 0x40 | (uint8_t)((20 + optlen) / 4);
+	put16(h + 4, 0x1234);		/* id */
+	put16(h + 6, 0x4000);		/* DF, as Linux sends a SYN */
+	h[8] = 64;
+	h[9] = proto;
+	put_addr(h + 12, AF_INET, src);
+	put_addr(h + 16, AF_INET, dst);
+	if (optlen > 0)
+		memcpy(h + 20, opts, optlen);
+}
+
+/* Starts an IPv6 packet. */
+static void
+ip6(struct pkt *p, const char *src, const char *dst, uint8_t nxt)
+{
+	uint8_t	*h;
+
+	memset(p, 0, sizeof(*p));
+	p->v6 = 1;
+	h = grow(p, 40);
+	put32(h, 0x60012345);		/* version 6, flow label */
+	h[6] = nxt;
+	h[7] = 64;
+	put_addr(h + 8, AF_INET6, src);
+	put_addr(h + 24, AF_INET6, dst);
+}
+
+/*
+ * Appends an IPv6 extension header of the given type and total length,
+ * with the length byte in that type's units, filled with a PadN option.
+ */
+static uint8_t *
+ip6_ext(struct pkt *p, uint8_t type, uint8_t nxt, size_t len)
+{
+	uint8_t	*h;
+
+	h = grow(p, len);
+	h[0] = nxt;
+	if (type == IPPROTO_AH) {
+		h[1] = (uint8_t)(len / 4 - 2);
+		put32(h + 4, 0x1000);	/* SPI */
+	} else {
+		h[1] = (uint8_t)(len / 8 - 1);
+		if (type == IPPROTO_ROUTING)
+			h[2] = 4;	/* segment routing, segments left 0 */
+		else {
+			h[2] = 1;	/* PadN */
+			h[3] = (uint8_t)(len - 4);
+		}
+	}
+	return h;
+}
+
+static void
+ip6_frag(struct pkt *p, uint8_t nxt, uint16_t offset, int more)
+{
+	uint8_t	*h;
+
+	h = grow(p, 8);
+	h[0] = nxt;
+	put16(h + 2, (uint16_t)(offset << 3) | (more ? 1 : 0));
+	put32(h + 4, 0xdeadbeef);	/* identification */
+}
+
+/* Appends a TCP header; opts is padded with EOL to a multiple of 4. */
+static void
+tcp(struct pkt *p, uint16_t sport, uint16_t dport, uint32_t seq,
+    uint8_t flags, const uint8_t *opts, size_t optlen)
+{
+	uint8_t	*h;
+	size_t	 hlen = 20 + (optlen + 3) / 4 * 4;
+
+	h = grow(p, hlen);
+	put16(h, sport);
+	put16(h + 2, dport);
+	put32(h + 4, seq);
+	h[12] = (uint8_t)(hlen / 4) << 4;
+	h[13] = flags;
+	put16(h + 14, 64240);		/* window */
+	if (optlen > 0)
+		memcpy(h + 20, opts, optlen);
+}
+
+static void
+udp(struct pkt *p, uint16_t sport, uint16_t dport)
+{
+	uint8_t	*h;
+
+	h = grow(p, 8);
+	put16(h, sport);
+	put16(h + 2, dport);
+	put16(h + 4, 8);
+}
+
+/* ICMP / ICMPv6 echo request. */
+static void
+icmp_echo(struct pkt *p, uint8_t type)
+{
+	uint8_t	*h;
+
+	h = grow(p, 8);
+	h[0] = type;
+	put16(h + 4, 1);
+	put16(h + 6, 1);
+}
+
+static void
+payload(struct pkt *p, size_t n)
+{
+	uint8_t	*h;
+	size_t	 i;
+
+	h = grow(p, n);
+	for (i = 0; i < n; i++)
+		h[i] = (uint8_t)i;
+}
+
+/* Sets the IP length field to what was built. */
+static void
+finish(struct pkt *p)
+{
+	if (p->v6)
+		put16(p->b + 4, (uint16_t)(p->len - 40));
+	else
+		put16(p->b + 2, (uint16_t)p->len);
+}
+
+/* ---- running the decoder ---- */
+
+/*
+ * A readable page followed by an inaccessible one: run() puts the bytes
+ * right in front of the latter, so that a read past caplen faults in any
+ * build, caplen 0 included (ASan does not flag reads of malloc(0)).
+ */
+static uint8_t	*guard;
+static size_t	 pagesz;
+
+static void
+guard_init(void)
+{
+	long	 n;
+	void	*m;
+
+	if ((n = sysconf(_SC_PAGESIZE)) < PKT_MAX) {
+		fprintf(stderr, "page size %ld\n", n);
+		exit(2);
+	}
+	pagesz = (size_t)n;
+	m = mmap(NULL, 2 * pagesz, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANON, -1, 0);
+	if (m == MAP_FAILED) {
+		perror("mmap");
+		exit(2);
+	}
+	guard = (uint8_t *)m + pagesz;
+	if (mprotect(guard, pagesz, PROT_NONE) == -1) {
+		perror("mprotect");
+		exit(2);
+	}
+}
+
+/* decode_ip() on the first caplen bytes of p, ending at the guard page. */
+static enum decode_result
+run(const struct pkt *p, size_t caplen, struct pkt_info *info)
+{
+	if (caplen > pagesz) {
+		fprintf(stderr, "caplen %zu\n", caplen);
+		exit(2);
+	}
+	memcpy(guard - caplen, p->b, caplen);
+	return decode_ip(guard - caplen, caplen, info);
+}
+
+static void
+make_addr(struct mxaddr *a, const char *s)
+{
+	memset(a, 0, sizeof(*a));
+	if (s == NULL)
+		return;
+	a->af = strchr(s, ':') != NULL ? AF_INET6 : AF_INET;
+	put_addr(a->u.bytes, a->af, s);
+}
+
+/*
+ * Compares all of *info with what is expected, unused bytes included:
+ * the expected struct is built from zeroed memory.
+ */
+static int
+check_info(const char *name, const struct pkt_info *info,
+    const struct expect *e)
+{
+	struct pkt_info	 want;
+	char		 got_s[INET6_ADDRSTRLEN], got_d[INET6_ADDRSTRLEN];
+
+	memset(&want, 0, sizeof(want));
+	if (e->r != DECODE_MALFORMED) {
+		make_addr(&want.src, e->src);
+		make_addr(&want.dst, e->dst);
+	}
+	if (e->r == DECODE_TCP) {
+		want.sport = e->sport;
+		want.dport = e->dport;
+		want.seq = e->seq;
+		want.tcp_flags = e->flags;
+	}
+	if (memcmp(&want.src, &info->src, sizeof(want.src)) != 0 ||
+	    memcmp(&want.dst, &info->dst, sizeof(want.dst)) != 0) {
+		if (inet_ntop(info->src.af, info->src.u.bytes, got_s,
+		    sizeof(got_s)) == NULL)
+			snprintf(got_s, sizeof(got_s), "?");
+		if (inet_ntop(info->dst.af, info->dst.u.bytes, got_d,
+		    sizeof(got_d)) == NULL)
+			snprintf(got_d, sizeof(got_d), "?");
+		failed(name, "addresses %s > %s (af %d), want %s > %s", got_s,
+		    got_d, info->src.af, e->src ? e->src : "none",
+		    e->dst ? e->dst : "none");
+		return 0;
+	}
+	if (info->sport != want.sport || info->dport != want.dport ||
+	    info->seq != want.seq || info->tcp_flags != want.tcp_flags) {
+		failed(name, "ports %u > %u seq %u flags 0x%02x, want "
+		    "%u > %u seq %u flags 0x%02x", info->sport, info->dport,
+		    info->seq, info->tcp_flags, want.sport, want.dport,
+		    want.seq, want.tcp_flags);
+		return 0;
+	}
+	if (memcmp(&want, info, sizeof(want)) != 0) {
+		failed(name, "unused bytes of pkt_info are not zero");
+		return 0;
+	}
+	return 1;
+}
+
+/* Decodes caplen bytes of p (into a dirty info) and checks everything. */
+static void
+expect_n(const char *name, const struct pkt *p, size_t caplen,
+    const struct expect *e)
+{
+	struct pkt_info		 info;
+	enum decode_result	 r;
+
+	memset(&info, 0xa5, sizeof(info));
+	r = run(p, caplen, &info);
+	if (r != e->r) {
+		failed(name, "got %s, want %s", rname(r), rname(e->r));
+		return;
+	}
+	if (check_info(name, &info, e))
+		pass(name);
+}
+
+static void
+expect(const char *name, const struct pkt *p, const struct expect *e)
+{
+	expect_n(name, p, p->len, e);
+}
+
+static void
+expect_malformed(const char *name, const struct pkt *p)
+{
+	struct expect	 e = { DECODE_MALFORMED, NULL, NULL, 0, 0, 0, 0 };
+
+	expect(name, p, &e);
+}
+
+/* ---- the packets most checks start from ---- */
+
+#define V4_SRC	"192.0.2.10"
+#define V4_DST	"198.51.100.25"
+#define V6_SRC	"2001:db8::10"
+#define V6_DST	"2001:db8:25::1"
+
+static void
+v4_syn(struct pkt *p)
+{
+	ip4(p, V4_SRC, V4_DST, IPPROTO_TCP, NULL, 0);
+	tcp(p, 40000, 25, 0x11223344, TCP_FLAG_SYN, NULL, 0);
+	finish(p);
+}
+
+static void
+v4_syn_opts(struct pkt *p)
+{
+	/* Router alert (RFC 2113) and record route with room for 2. */
+	static const uint8_t ipopts[] = {
+		148, 4, 0, 0,
+		7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0
+	};
+
+	ip4(p, V4_SRC, V4_DST, IPPROTO_TCP, ipopts, sizeof(ipopts));
+	tcp(p, 40001, 25, 0xfedcba98, TCP_FLAG_SYN, linux_syn_opts,
+	    sizeof(linux_syn_opts));
+	finish(p);
+}
+
+static void
+v6_syn(struct pkt *p)
+{
+	ip6(p, V6_SRC, V6_DST, IPPROTO_TCP);
+	tcp(p, 50000, 25, 0x80000001, TCP_FLAG_SYN, linux_syn_opts,
+	    sizeof(linux_syn_opts));
+	finish(p);
+}
+
+/* Hop-by-hop, destination options, routing, atomic fragment, TCP. */
+static void
+v6_ext_syn(struct pkt *p)
+{
+	ip6(p, V6_SRC, V6_DST, IPPROTO_HOPOPTS);
+	ip6_ext(p, IPPROTO_HOPOPTS, IPPROTO_DSTOPTS, 8);
+	ip6_ext(p, IPPROTO_DSTOPTS, IPPROTO_ROUTING, 16);
+	ip6_ext(p, IPPROTO_ROUTING, IPPROTO_FRAGMENT, 24);
+	ip6_frag(p, IPPROTO_TCP, 0, 0);
+	tcp(p, 50001, 25, 0xcafef00d, TCP_FLAG_SYN, linux_syn_opts,
+	    sizeof(linux_syn_opts));
+	finish(p);
+}
+
+/* ---- the checks ---- */
+
+static void
+t_valid(void)
+{
+	struct pkt	 p;
+	struct expect	 e;
+
+	v4_syn(&p);
+	e = (struct expect){ DECODE_TCP, V4_SRC, V4_DST, 40000, 25,
+	    0x11223344, TCP_FLAG_SYN };
+	expect("ipv4_syn", &p, &e);
+
+	/* DF clear: not a fragment either. */
+	put16(p.b + 6, 0);
+	expect("ipv4_syn_no_df", &p, &e);
+
+	/* All flag bits, CWR and ECE included, come through as they are. */
+	v4_syn(&p);
+	p.b[20 + 13] = 0xff;
+	e.flags = 0xff;
+	expect("ipv4_all_tcp_flags", &p, &e);
+
+	v4_syn_opts(&p);
+	e = (struct expect){ DECODE_TCP, V4_SRC, V4_DST, 40001, 25,
+	    0xfedcba98, TCP_FLAG_SYN };
+	if (p.b[0] != 0x49 || p.b[36 + 12] != 0xa0)
+		failed("ipv4_ip_and_tcp_options", "test packet: ihl %d, "
+		    "doff %d", p.b[0] & 0xf, p.b[36 + 12] >> 4);
+	else
+		expect("ipv4_ip_and_tcp_options", &p, &e);
+
+	ip4(&p, V4_SRC, V4_DST, IPPROTO_TCP, NULL, 0);
+	tcp(&p, 40002, 25, 1, TCP_FLAG_SYN, linux_syn_opts,
+	    sizeof(linux_syn_opts));
+	finish(&p);
+	e = (struct expect){ DECODE_TCP, V4_SRC, V4_DST, 40002, 25, 1,
+	    TCP_FLAG_SYN };
+	expect("ipv4_syn_linux_tcp_options", &p, &e);
+
+	/* Largest header: IHL 15, data offset 15. */
+	{
+		uint8_t	 ipo[40], tco[40];
+
+		memset(ipo, 1, sizeof(ipo));		/* NOPs */
+		memset(tco, 1, sizeof(tco));
+		ip4(&p, V4_SRC, V4_DST, IPPROTO_TCP, ipo, sizeof(ipo));
+		tcp(&p, 1, 2, 3, TCP_FLAG_SYN | TCP_FLAG_ACK, tco,
+		    sizeof(tco));
+		finish(&p);
+		e = (struct expect){ DECODE_TCP, V4_SRC, V4_DST, 1, 2, 3,
+		    TCP_FLAG_SYN | TCP_FLAG_ACK };
+		expect("ipv4_max_ihl_and_doff", &p, &e);
+	}
+
+	v6_syn(&p);
+	e = (struct expect){ DECODE_TCP, V6_SRC, V6_DST, 50000, 25,
+	    0x80000001, TCP_FLAG_SYN };
+	expect("ipv6_syn", &p, &e);
+
+	ip6(&p, "::ffff:192.0.2.1", "fe80::1", IPPROTO_TCP);
+	tcp(&p, 65535, 0, 0xffffffff, TCP_FLAG_RST | TCP_FLAG_ACK, NULL, 0);
+	finish(&p);
+	e = (struct expect){ DECODE_TCP, "::ffff:192.0.2.1", "fe80::1",
+	    65535, 0, 0xffffffff, TCP_FLAG_RST | TCP_FLAG_ACK };
+	expect("ipv6_extreme_values", &p, &e);
+
+	v6_ext_syn(&p);
+	e = (struct expect){ DECODE_TCP, V6_SRC, V6_DST, 50001, 25,
+	    0xcafef00d, TCP_FLAG_SYN };
+	expect("ipv6_hbh_dst_rt_atomic_frag", &p, &e);
+
+	ip6(&p, V6_SRC, V6_DST, IPPROTO_AH);
+	ip6_ext(&p, IPPROTO_AH, IPPROTO_DSTOPTS, 24);
+	ip6_ext(&p, IPPROTO_DSTOPTS, IPPROTO_TCP, 8);
+	tcp(&p, 50002, 25, 7, TCP_FLAG_SYN, NULL, 0);
+	finish(&p);
+	e = (struct expect){ DECODE_TCP, V6_SRC, V6_DST, 50002, 25, 7,
+	    TCP_FLAG_SYN };
+	expect("ipv6_ah_then_tcp", &p, &e);
+
+	/* A long extension header: hop-by-hop of 256 * 8 bytes is too big
+	 * for the buffer; 128 * 8 will do. */
+	ip6(&p, V6_SRC, V6_DST, IPPROTO_HOPOPTS);
+	ip6_ext(&p, IPPROTO_HOPOPTS, IPPROTO_TCP, 1024);
+	tcp(&p, 50003, 25, 8, TCP_FLAG_SYN, NULL, 0);
+	finish(&p);
+	e = (struct expect){ DECODE_TCP, V6_SRC, V6_DST, 50003, 25, 8,
+	    TCP_FLAG_SYN };
+	expect("ipv6_long_hbh", &p, &e);
+}
+
+/* Only the headers need to be captured; the length fields may say more. */
+static void
+t_snaplen(void)
+{
+	struct pkt	 p;
+	struct expect	 e;
+
+	ip4(&p, V4_SRC, V4_DST, IPPROTO_TCP, NULL, 0);
+	tcp(&p, 40000, 25, 99, TCP_FLAG_ACK, linux_syn_opts,
+	    sizeof(linux_syn_opts));
+	payload(&p, 1500 - p.len);
+	finish(&p);
+	e = (struct expect){ DECODE_TCP, V4_SRC, V4_DST, 40000, 25, 99,
+	    TCP_FLAG_ACK };
+	if (p.b[2] != 0x05 || p.b[3] != 0xdc)
+		failed("ipv4_len1500_cap128", "test packet: length field");
+	else
+		expect_n("ipv4_len1500_cap128", &p, SNAPLEN, &e);
+
+	ip6(&p, V6_SRC, V6_DST, IPPROTO_HOPOPTS);
+	ip6_ext(&p, IPPROTO_HOPOPTS, IPPROTO_TCP, 8);
+	tcp(&p, 50000, 25, 100, TCP_FLAG_ACK, linux_syn_opts,
+	    sizeof(linux_syn_opts));
+	payload(&p, 1500 - p.len);
+	finish(&p);
+	e = (struct expect){ DECODE_TCP, V6_SRC, V6_DST, 50000, 25, 100,
+	    TCP_FLAG_ACK };
+	expect_n("ipv6_len1500_cap128", &p, SNAPLEN, &e);
+
+	/* Bytes beyond the IP total length (link padding) are ignored. */
+	v4_syn(&p);
+	payload(&p, 6);
+	e = (struct expect){ DECODE_TCP, V4_SRC, V4_DST, 40000, 25,
+	    0x11223344, TCP_FLAG_SYN };
+	expect("ipv4_trailing_padding", &p, &e);
+}
+
+static void
+t_not_tcp(void)
+{
+	struct pkt	 p;
+	struct expect	 e4 = { DECODE_NOT_TCP, V4_SRC, V4_DST, 0, 0, 0, 0 };
+	struct expect	 e6 = { DECODE_NOT_TCP, V6_SRC, V6_DST, 0, 0, 0, 0 };
+
+	ip4(&p, V4_SRC, V4_DST, IPPROTO_UDP, NULL, 0);
+	udp(&p, 53, 25);
+	finish(&p);
+	expect("ipv4_udp", &p, &e4);
+
+	ip4(&p, V4_SRC, V4_DST, IPPROTO_ICMP, NULL, 0);
+	icmp_echo(&p, 8);
+	finish(&p);
+	expect("ipv4_icmp", &p, &e4);
+
+	/* The IP header alone is enough to tell. */
+	expect_n("ipv4_icmp_header_only", &p, 20, &e4);
+
+	ip6(&p, V6_SRC, V6_DST, IPPROTO_UDP);
+	udp(&p, 53, 25);
+	finish(&p);
+	expect("ipv6_udp", &p, &e6);
+
+	ip6(&p, V6_SRC, V6_DST, IPPROTO_ICMPV6);
+	icmp_echo(&p, 128);
+	finish(&p);
+	expect("ipv6_icmp6", &p, &e6);
+
+	ip6(&p, V6_SRC, V6_DST, IPPROTO_ESP);
+	payload(&p, 32);
+	finish(&p);
+	expect("ipv6_esp", &p, &e6);
+	expect_n("ipv6_esp_header_only", &p, 40, &e6);
+
+	ip6(&p, V6_SRC, V6_DST, IPPROTO_HOPOPTS);
+	ip6_ext(&p, IPPROTO_HOPOPTS, IPPROTO_ESP, 8);
+	payload(&p, 32);
+	finish(&p);
+	expect("ipv6_hbh_then_esp", &p, &e6);
+
+	ip6(&p, V6_SRC, V6_DST, IPPROTO_NONE);
+	finish(&p);
+	expect("ipv6_no_next_header", &p, &e6);
+
+	ip6(&p, V6_SRC, V6_DST, IPPROTO_DSTOPTS);
+	ip6_ext(&p, IPPROTO_DSTOPTS, IPPROTO_NONE, 8);
+	finish(&p);
+	expect("ipv6_dstopts_then_none", &p, &e6);
+
+	ip6(&p, V6_SRC, V6_DST, IPPROTO_FRAGMENT);
+	ip6_frag(&p, IPPROTO_UDP, 0, 0);
+	udp(&p, 53, 25);
+	finish(&p);
+	expect("ipv6_atomic_frag_udp", &p, &e6);
+
+	ip4(&p, V4_SRC, V4_DST, IPPROTO_ESP, NULL, 0);
+	payload(&p, 16);
+	finish(&p);
+	expect("ipv4_esp", &p, &e4);
+}
+
+static void
+t_fragments(void)
+{
+	struct pkt	 p;
+
+	v4_syn(&p);
+	put16(p.b + 6, 0x2000);				/* MF */
+	expect_malformed("ipv4_frag_mf", &p);
+
+	v4_syn(&p);
+	put16(p.b + 6, 0x0001);				/* offset 8 */
+	expect_malformed("ipv4_frag_offset", &p);
+
+	v4_syn(&p);
+	put16(p.b + 6, 0x1fff);				/* last offset */
+	expect_malformed("ipv4_frag_offset_max", &p);
+
+	v4_syn(&p);
+	put16(p.b + 6, 0x4000 | 0x2000);		/* DF and MF */
+	expect_malformed("ipv4_frag_df_mf", &p);
+
+	ip4(&p, V4_SRC, V4_DST, IPPROTO_UDP, NULL, 0);
+	udp(&p, 53, 25);
+	finish(&p);
+	put16(p.b + 6, 0x2000);
+	expect_malformed("ipv4_frag_udp", &p);
+
+	ip6(&p, V6_SRC, V6_DST, IPPROTO_FRAGMENT);
+	ip6_frag(&p, IPPROTO_TCP, 0, 1);		/* first of several */
+	tcp(&p, 1, 25, 1, TCP_FLAG_SYN, NULL, 0);
+	finish(&p);
+	expect_malformed("ipv6_frag_first_m", &p);
+
+	ip6(&p, V6_SRC, V6_DST, IPPROTO_FRAGMENT);
+	ip6_frag(&p, IPPROTO_TCP, 185, 0);		/* last */
+	tcp(&p, 1, 25, 1, TCP_FLAG_SYN, NULL, 0);
+	finish(&p);
+	expect_malformed("ipv6_frag_last_offset", &p);
+
+	ip6(&p, V6_SRC, V6_DST, IPPROTO_HOPOPTS);
+	ip6_ext(&p, IPPROTO_HOPOPTS, IPPROTO_FRAGMENT, 8);
+	ip6_frag(&p, IPPROTO_TCP, 1, 1);		/* middle */
+	tcp(&p, 1, 25, 1, TCP_FLAG_SYN, NULL, 0);
+	finish(&p);
+	expect_malformed("ipv6_frag_middle_after_hbh", &p);
+
+	/* Reserved bits in the fragment header do not make it a fragment. */
+	ip6(&p, V6_SRC, V6_DST, IPPROTO_FRAGMENT);
+	ip6_frag(&p, IPPROTO_TCP, 0, 0);
+	p.b[41] = 0xff;
+	p.b[43] = 0x06;
+	tcp(&p, 1, 25, 1, TCP_FLAG_SYN, NULL, 0);
+	finish(&p);
+	{
+		struct expect	 e = { DECODE_TCP, V6_SRC, V6_DST, 1, 25, 1,
+		    TCP_FLAG_SYN };
+
+		expect("ipv6_atomic_frag_reserved_bits", &p, &e);
+	}
+}
+
+static void
+t_bad_headers(void)
+{
+	struct pkt	 p;
+	char		 name[64];
+	int		 i;
+
+	for (i = 0; i < 5; i++) {
+		v4_syn(&p);
+		p.b[0] = 0x40 | i;
+		/* Where a TCP header after IHL * 4 bytes would look valid. */
+		p.b[i * 4 + 12] = 0x50;
+		snprintf(name, sizeof(name), "ipv4_ihl_%d", i);
+		expect_malformed(name, &p);
+	}
+
+	/* IHL 15 = 60 bytes, but only 40 are captured in all. */
+	v4_syn(&p);
+	p.b[0] = 0x4f;
+	put16(p.b + 2, 100);
+	expect_malformed("ipv4_ihl_beyond_caplen", &p);
+
+	/* IHL 6 and a UDP packet of 20 bytes: header beyond caplen. */
+	ip4(&p, V4_SRC, V4_DST, IPPROTO_UDP, NULL, 0);
+	finish(&p);
+	p.b[0] = 0x46;
+	expect_malformed("ipv4_ihl_beyond_caplen_udp", &p);
+
+	for (i = 0; i < 5; i++) {
+		v4_syn(&p);
+		p.b[20 + 12] = (uint8_t)(i << 4);
+		snprintf(name, sizeof(name), "ipv4_tcp_doff_%d", i);
+		expect_malformed(name, &p);
+	}
+
+	v6_syn(&p);
+	p.b[40 + 12] = 0x40;
+	expect_malformed("ipv6_tcp_doff_4", &p);
+
+	/* Data offset 6: one option word more than was captured. */
+	v4_syn(&p);
+	p.b[20 + 12] = 0x60;
+	payload(&p, 3);
+	put16(p.b + 2, 44);		/* the IP length has room for it */
+	expect_malformed("ipv4_tcp_doff_beyond_caplen", &p);
+
+	/* The options are captured but lie beyond the IP total length. */
+	v4_syn(&p);
+	p.b[20 + 12] = 0x60;
+	payload(&p, 4);
+	expect_malformed("ipv4_tcp_doff_beyond_totlen", &p);
+
+	v6_syn(&p);
+	put16(p.b + 4, 20 + sizeof(linux_syn_opts) - 4);
+	expect_malformed("ipv6_tcp_doff_beyond_plen", &p);
+
+	/* Total length smaller than the IP header. */
+	v4_syn(&p);
+	put16(p.b + 2, 19);
+	expect_malformed("ipv4_totlen_lt_ip_header", &p);
+
+	v4_syn(&p);
+	put16(p.b + 2, 0);
+	expect_malformed("ipv4_totlen_0", &p);
+
+	ip4(&p, V4_SRC, V4_DST, IPPROTO_UDP, NULL, 0);
+	udp(&p, 53, 25);
+	finish(&p);
+	put16(p.b + 2, 16);
+	expect_malformed("ipv4_udp_totlen_lt_ip_header", &p);
+
+	/* Total length covers IP but not a 20-byte TCP header. */
+	v4_syn(&p);
+	put16(p.b + 2, 39);
+	expect_malformed("ipv4_totlen_lt_tcp_header", &p);
+
+	v4_syn(&p);
+	put16(p.b + 2, 20);
+	expect_malformed("ipv4_totlen_ip_only", &p);
+
+	v4_syn_opts(&p);
+	put16(p.b + 2, 36 + 20);	/* TCP header, but not its options */
+	expect_malformed("ipv4_totlen_lt_tcp_options", &p);
+
+	/* IPv6 payload length too small for TCP / for the chain. */
+	v6_syn(&p);
+	put16(p.b + 4, 0);
+	expect_malformed("ipv6_plen_0", &p);
+
+	v6_syn(&p);
+	put16(p.b + 4, 19);
+	expect_malformed("ipv6_plen_lt_tcp_header", &p);
+
+	v6_ext_syn(&p);
+	put16(p.b + 4, 8 + 16 + 24 + 8);	/* exactly the chain, no TCP */
+	expect_malformed("ipv6_plen_covers_chain_only", &p);
+
+	v6_ext_syn(&p);
+	put16(p.b + 4, 8 + 16 + 10);		/* ends inside routing */
+	expect_malformed("ipv6_plen_ends_in_chain", &p);
+
+	v6_ext_syn(&p);
+	put16(p.b + 4, 1);			/* not even a length byte */
+	expect_malformed("ipv6_plen_1_with_ext", &p);
+
+	/* An extension header whose length points beyond the capture. */
+	v6_ext_syn(&p);
+	p.b[41] = 0xff;				/* hop-by-hop of 2048 bytes */
+	expect_malformed("ipv6_hbh_len_beyond_caplen", &p);
+
+	v6_ext_syn(&p);
+	p.b[40 + 8 + 16 + 24 + 8 + 12] = 0xf0;	/* doff 15: 60 bytes */
+	expect_malformed("ipv6_tcp_doff_beyond_caplen", &p);
+
+	/* Other IP versions, the right 4/6 bits nowhere near. */
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6)
+			continue;
+		v4_syn(&p);
+		p.b[0] = (uint8_t)(i << 4 | 5);
+		snprintf(name, sizeof(name), "version_%d", i);
+		expect_malformed(name, &p);
+	}
+
+	/* An IPv6 header marked as version 4 and the other way round. */
+	v6_syn(&p);
+	p.b[0] = 0x40 | (p.b[0] & 0x0f);
+	expect_malformed("ipv6_packet_version_4", &p);
+	ip4(&p, V4_SRC, V4_DST, IPPROTO_UDP, NULL, 0);
+	udp(&p, 53, 25);
+	finish(&p);
+	p.b[0] = 0x65;			/* 28 bytes: short of an IPv6 header */
+	expect_malformed("ipv4_packet_version_6", &p);
+}
+
+/* At most 8 extension headers are walked. */
+static void
+t_chain_bound(void)
+{
+	struct pkt	 p;
+	struct expect	 e = { DECODE_TCP, V6_SRC, V6_DST, 50000, 25, 5,
+	    TCP_FLAG_SYN };
+	int		 i, n;
+
+	for (n = 7; n <= 10; n++) {
+		char	 name[64];
+
+		ip6(&p, V6_SRC, V6_DST, IPPROTO_DSTOPTS);
+		for (i = 0; i < n; i++)
+			ip6_ext(&p, IPPROTO_DSTOPTS,
+			    i == n - 1 ? IPPROTO_TCP : IPPROTO_DSTOPTS, 8);
+		tcp(&p, 50000, 25, 5, TCP_FLAG_SYN, NULL, 0);
+		finish(&p);
+		snprintf(name, sizeof(name), "ipv6_chain_of_%d", n);
+		if (n <= 8)
+			expect(name, &p, &e);
+		else
+			expect_malformed(name, &p);
+	}
+
+	/* Mixed types count alike: 8 and 9 with atomic fragments and AH. */
+	for (n = 8; n <= 9; n++) {
+		ip6(&p, V6_SRC, V6_DST, IPPROTO_HOPOPTS);
+		ip6_ext(&p, IPPROTO_HOPOPTS, n == 9 ? IPPROTO_DSTOPTS :
+		    IPPROTO_ROUTING, 8);
+		if (n == 9)
+			ip6_ext(&p, IPPROTO_DSTOPTS, IPPROTO_ROUTING, 8);
+		for (i = 0; i < 3; i++) {
+			ip6_ext(&p, IPPROTO_ROUTING, IPPROTO_FRAGMENT, 8);
+			ip6_frag(&p, i == 2 ? IPPROTO_AH : IPPROTO_ROUTING,
+			    0, 0);
+		}
+		ip6_ext(&p, IPPROTO_AH, IPPROTO_TCP, 16);
+		tcp(&p, 50000, 25, 5, TCP_FLAG_SYN, NULL, 0);
+		finish(&p);
+		if (n == 8)
+			expect("ipv6_mixed_chain_of_8", &p, &e);
+		else
+			expect_malformed("ipv6_mixed_chain_of_9", &p);
+	}
+
+	/* A routing loop of zero-length-byte headers (8 bytes each). */
+	ip6(&p, V6_SRC, V6_DST, IPPROTO_ROUTING);
+	for (i = 0; i < 100; i++)
+		ip6_ext(&p, IPPROTO_ROUTING, IPPROTO_ROUTING, 8);
+	finish(&p);
+	expect_malformed("ipv6_chain_of_100", &p);
+}
+
+/*
+ * Every truncation of a valid packet: MALFORMED below the end of its
+ * headers (hdrlen), the full answer from there on.
+ */
+static void
+truncations(const char *name, const struct pkt *p, size_t hdrlen,
+    const struct expect *e)
+{
+	struct pkt_info		 info;
+	enum decode_result	 r, want;
+	size_t			 n;
+
+	for (n = 0; n <= p->len; n++) {
+		want = n < hdrlen ? DECODE_MALFORMED : e->r;
+		memset(&info, 0xa5, sizeof(info));
+		r = run(p, n, &info);
+		if (r != want) {
+			failed(name, "caplen %zu: got %s, want %s", n,
+			    rname(r), rname(want));
+			return;
+		}
+		if (r == DECODE_MALFORMED) {
+			struct pkt_info	 zero;
+
+			memset(&zero, 0, sizeof(zero));
+			if (memcmp(&info, &zero, sizeof(info)) != 0) {
+				failed(name, "caplen %zu: info not zeroed", n);
+				return;
+			}
+		} else if (!check_info(name, &info, e))
+			return;
+	}
+	pass(name);
+}
+
+static void
+t_truncation(void)
+{
+	struct pkt	 p;
+	struct expect	 e;
+
+	v4_syn(&p);
+	e = (struct expect){ DECODE_TCP, V4_SRC, V4_DST, 40000, 25,
+	    0x11223344, TCP_FLAG_SYN };
+	truncations("truncate_ipv4_syn", &p, p.len, &e);
+
+	v4_syn_opts(&p);
+	e = (struct expect){ DECODE_TCP, V4_SRC, V4_DST, 40001, 25,
+	    0xfedcba98, TCP_FLAG_SYN };
+	truncations("truncate_ipv4_options", &p, p.len, &e);
+
+	v6_syn(&p);
+	e = (struct expect){ DECODE_TCP, V6_SRC, V6_DST, 50000, 25,
+	    0x80000001, TCP_FLAG_SYN };
+	truncations("truncate_ipv6_syn", &p, p.len, &e);
+
+	v6_ext_syn(&p);
+	e = (struct expect){ DECODE_TCP, V6_SRC, V6_DST, 50001, 25,
+	    0xcafef00d, TCP_FLAG_SYN };
+	truncations("truncate_ipv6_ext_chain", &p, p.len, &e);
+
+	ip6(&p, V6_SRC, V6_DST, IPPROTO_AH);
+	ip6_ext(&p, IPPROTO_AH, IPPROTO_TCP, 24);
+	tcp(&p, 50002, 25, 7, TCP_FLAG_SYN, NULL, 0);
+	finish(&p);
+	e = (struct expect){ DECODE_TCP, V6_SRC, V6_DST, 50002, 25, 7,
+	    TCP_FLAG_SYN };
+	truncations("truncate_ipv6_ah", &p, p.len, &e);
+
+	/* With payload: TCP as soon as the headers are in. */
+	ip4(&p, V4_SRC, V4_DST, IPPROTO_TCP, NULL, 0);
+	tcp(&p, 40000, 25, 99, TCP_FLAG_ACK, NULL, 0);
+	payload(&p, 100);
+	finish(&p);
+	e = (struct expect){ DECODE_TCP, V4_SRC, V4_DST, 40000, 25, 99,
+	    TCP_FLAG_ACK };
+	truncations("truncate_ipv4_with_payload", &p, 40, &e);
+
+	/* Not TCP: known once the IP header (and the chain) is in. */
+	ip4(&p, V4_SRC, V4_DST, IPPROTO_UDP, NULL, 0);
+	udp(&p, 53, 25);
+	finish(&p);
+	e = (struct expect){ DECODE_NOT_TCP, V4_SRC, V4_DST, 0, 0, 0, 0 };
+	truncations("truncate_ipv4_udp", &p, 20, &e);
+
+	ip6(&p, V6_SRC, V6_DST, IPPROTO_HOPOPTS);
+	ip6_ext(&p, IPPROTO_HOPOPTS, IPPROTO_UDP, 16);
+	udp(&p, 53, 25);
+	finish(&p);
+	e = (struct expect){ DECODE_NOT_TCP, V6_SRC, V6_DST, 0, 0, 0, 0 };
+	truncations("truncate_ipv6_hbh_udp", &p, 56, &e);
+}
+
+static void
+t_degenerate(void)
+{
+	struct pkt_info	 info, zero;
+	struct pkt	 p;
+	uint8_t		 one = 0x45;
+	uint8_t		*buf;
+
+	memset(&zero, 0, sizeof(zero));
+
+	memset(&info, 0xa5, sizeof(info));
+	if (decode_ip(NULL, 0, &info) != DECODE_MALFORMED ||
+	    memcmp(&info, &zero, sizeof(info)) != 0)
+		failed("null_packet", "not MALFORMED or info not zeroed");
+	else
+		pass("null_packet");
+
+	if (decode_ip(NULL, 40, &info) != DECODE_MALFORMED)
+		failed("null_packet_caplen_40", "not MALFORMED");
+	else
+		pass("null_packet_caplen_40");
+
+	/* caplen 0: the byte that is there must not be looked at. */
+	v4_syn(&p);
+	if (run(&p, 0, &info) != DECODE_MALFORMED)
+		failed("caplen_0", "not MALFORMED");
+	else
+		pass("caplen_0");
+
+	if (decode_ip(&one, 1, &info) != DECODE_MALFORMED)
+		failed("one_byte", "not MALFORMED");
+	else
+		pass("one_byte");
+
+	/* NULL info: classify only. */
+	if (decode_ip(p.b, p.len, NULL) != DECODE_TCP)
+		failed("null_info", "not TCP");
+	else
+		pass("null_info");
+
+	/* The buffer need not be aligned. */
+	v6_ext_syn(&p);
+	if ((buf = malloc(p.len + 1)) == NULL) {
+		perror("malloc");
+		exit(2);
+	}
+	memcpy(buf + 1, p.b, p.len);
+	memset(&info, 0xa5, sizeof(info));
+	if (decode_ip(buf + 1, p.len, &info) != DECODE_TCP ||
+	    info.seq != 0xcafef00d || info.sport != 50001)
+		failed("unaligned_buffer", "wrong decode");
+	else
+		pass("unaligned_buffer");
+	free(buf);
+}
+
+/* xorshift32: fixed seed, same bytes on every run and platform. */
+static uint32_t	rnd_state = 0x6d78616c;
+
+static uint32_t
+rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 17;
+	rnd_state ^= rnd_state << 5;
+	return rnd_state;
+}
+
+/*
+ * Random input: pure noise, noise behind a plausible first byte, and
+ * valid packets with a few bytes flipped.  Nothing may crash (ASan
+ * watches the reads); the answer must be consistent with the bytes.
+ */
+static void
+t_random(void)
+{
+	struct pkt		 seeds[4], p;
+	struct pkt_info		 info, zero;
+	enum decode_result	 r;
+	size_t			 n, j;
+	int			 i, k, counts[3] = { 0, 0, 0 };
+	const char		*why = NULL;
+
+	v4_syn(&seeds[0]);
+	v4_syn_opts(&seeds[1]);
+	v6_syn(&seeds[2]);
+	v6_ext_syn(&seeds[3]);
+	memset(&zero, 0, sizeof(zero));
+
+	for (i = 0; i < NRANDOM && why == NULL; i++) {
+		switch (i % 3) {
+		case 0:		/* noise */
+			memset(&p, 0, sizeof(p));
+			p.len = rnd() % (SNAPLEN + 1);
+			for (j = 0; j < p.len; j++)
+				p.b[j] = (uint8_t)rnd();
+			break;
+		case 1:		/* noise that starts like IPv4 / IPv6 */
+			memset(&p, 0, sizeof(p));
+			p.len = rnd() % (SNAPLEN + 1);
+			for (j = 0; j < p.len; j++)
+				p.b[j] = (uint8_t)rnd();
+			if (p.len > 0)
+				p.b[0] = (rnd() & 1) ? 0x45 : 0x60;
+			if (p.len > 6 && p.b[0] == 0x60)
+				p.b[6] = (uint8_t[]){ 0, 6, 43, 44, 50, 51,
+				    59, 60 }[rnd() % 8];
+			break;
+		default:	/* a valid packet, mutated and cut */
+			p = seeds[rnd() % 4];
+			for (k = rnd() % 4 + 1; k > 0; k--) {
+				j = rnd() % p.len;
+				p.b[j] ^= (uint8_t)(1 << (rnd() % 8));
+			}
+			n = rnd() % (p.len + 1);
+			p.len = n;
+			break;
+		}
+
+		memset(&info, 0xa5, sizeof(info));
+		r = run(&p, p.len, &info);
+		counts[r]++;
+		if (r == DECODE_MALFORMED) {
+			if (memcmp(&info, &zero, sizeof(info)) != 0)
+				why = "MALFORMED with info not zeroed";
+			continue;
+		}
+		if ((p.b[0] >> 4 == 4 && info.src.af != AF_INET) ||
+		    (p.b[0] >> 4 == 6 && info.src.af != AF_INET6))
+			why = "address family does not match version";
+		else if (memcmp(info.src.u.bytes, p.b +
+		    (info.src.af == AF_INET ? 12 : 8),
+		    info.src.af == AF_INET ? 4 : 16) != 0)
+			why = "source address not from the header";
+		else if (r == DECODE_TCP && p.len < (p.b[0] >> 4 == 4 ?
+		    40u : 60u))
+			why = "TCP from fewer bytes than IP + TCP headers";
+		else if (r == DECODE_NOT_TCP && (info.sport != 0 ||
+		    info.dport != 0 || info.seq != 0 || info.tcp_flags != 0))
+			why = "NOT_TCP with ports or flags set";
+	}
+	if (why != NULL)
+		failed("random_input", "iteration %d: %s", i - 1, why);
+	else if (counts[DECODE_TCP] == 0 || counts[DECODE_NOT_TCP] == 0)
+		failed("random_input", "no coverage: %d TCP, %d NOT_TCP, "
+		    "%d MALFORMED", counts[0], counts[1], counts[2]);
+	else {
+		printf("# random: %d TCP, %d NOT_TCP, %d MALFORMED\n",
+		    counts[0], counts[1], counts[2]);
+		pass("random_input");
+	}
+}
+
+int
+main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	guard_init();
+
+	t_valid();
+	t_snaplen();
+	t_not_tcp();
+	t_fragments();
+	t_bad_headers();
+	t_chain_bound();
+	t_truncation();
+	t_degenerate();
+	t_random();
+
+	return nfailed ? 1 : 0;
+}
