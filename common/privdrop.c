@@ -55,6 +55,41 @@ check_no_capabilities(void)
 }
 #endif
 
+#ifdef __linux__
+/*
+ * What the parent still needs once its queue and raw sockets are open:
+ * NET_ADMIN for every nfqueue message (verdicts included), KILL to stop
+ * children running as another user, and what the children need to drop
+ * privileges themselves (SETUID, SETGID, SYS_CHROOT).  The bounding set is
+ * cut to match, so nothing exec'd from the parent has more.
+ */
+#define PARENT_CAPS	((1ULL << CAP_NET_ADMIN) | (1ULL << CAP_KILL) | \
+			    (1ULL << CAP_SETUID) | (1ULL << CAP_SETGID) | \
+			    (1ULL << CAP_SYS_CHROOT))
+
+void
+limit_parent_capabilities(void)
+{
+	struct __user_cap_header_struct	hdr;
+	struct __user_cap_data_struct	data[2];
+	int				cap;
+
+	for (cap = 0; cap <= CAP_LAST_CAP; cap++) {
+		if ((PARENT_CAPS & (1ULL << cap)) == 0 &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 &&
+		    errno != EINVAL)
+			fatal("prctl PR_CAPBSET_DROP %d", cap);
+	}
+	memset(&hdr, 0, sizeof(hdr));
+	memset(data, 0, sizeof(data));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	data[0].effective = data[0].permitted = PARENT_CAPS & 0xffffffff;
+	data[1].effective = data[1].permitted = PARENT_CAPS >> 32;
+	if (syscall(SYS_capset, &hdr, data) == -1)
+		fatal("capset");
+}
+#endif
+
 void
 drop_privileges(const char *user, const char *chroot_dir)
 {

@@ -27,6 +27,7 @@ const char	*proc_self_path(const char *);
 pid_t		 proc_start(enum mxallowd_proc, const char *, char *const [],
 		    int *);
 void		 drop_privileges(const char *, const char *);
+void		 limit_parent_capabilities(void);
 void		 proctitle_init(int, char *[]);
 void		 proctitle_set(const char *);
 

@@ -302,6 +302,9 @@ main(int argc, char *argv[])
 
 	/* Before daemonizing: a queue already in use is a startup error. */
 	verdict_open(&conf);
+#ifdef __linux__
+	limit_parent_capabilities();
+#endif
 
 	if (!lo.debug && !(conf.opts & OPT_FOREGROUND)) {
 		/* Keep stdout when it is where the log goes. */

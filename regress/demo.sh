@@ -1,48 +1,94 @@
 #!/usr/bin/env bash
-# A self-contained demonstration, run from the build tree as root:
-# configtest, start, the three privilege-separated processes, a clean stop.
+# A self-contained demonstration, run from the build tree as root.  It
+# builds a small lab of two network namespaces (a sender with several
+# addresses, a mail host with a fake and a real MX address and a listener on
+# the wildcard address), runs mxallowd there, and tells the story with real
+# TCP connections.  Everything is torn down at the end.
 set -u
 source "$(dirname "$0")/lib.sh"
+source "$REGRESS_DIR/netns/lab.sh"
 scratch
 need_user
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+bold() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+QUEUE=23
 
-conf=$(write_conf)
-say "The configuration (fake MX 192.0.2.10 and 2001:db8::10, real MX .20 and ::20)"
-cat "$conf"
+# try WHAT SRC DST: one real connect from the sender, narrated.
+try() {
+	local what=$1 src=$2 dst=$3 out w ms
+	out=$(lab_probe -s "$src" "$dst" 25)
+	read -r w ms <<<"$out"
+	case $w in
+	connected) verdict="connected: the mail server answered" ;;
+	refused) verdict="refused by a TCP reset: a real MTA moves on to the next MX now" ;;
+	timeout) verdict="no answer (SYN dropped): the connection attempt times out" ;;
+	*) verdict=$out ;;
+	esac
+	printf '  %-44s %-16s -> %-15s %s (%s ms)\n' "$what" "$src" "$dst" "$verdict" "$ms"
+}
 
-say "mxallowd -n: configtest"
-"$MXALLOWD" -n -c "$conf"
-say "mxallowd -nv: the normalized configuration, every setting explicit"
-"$MXALLOWD" -nv -c "$conf"
+bold "== The lab"
+lab_up
+lab_listen 120
+lab_queue $QUEUE
+cat <<EOT
+  mail host (namespace $LAB_SERVER): fake MX $LAB_FAKE4 and $LAB_FAKE6,
+    real MX $LAB_REAL4 and $LAB_REAL6; a mail listener on the wildcard address,
+    so without mxallowd both addresses would answer.
+  senders (namespace $LAB_CLIENT): $LAB_SRC4A, $LAB_SRC4B, $LAB_SRC4C,
+    $LAB_SRC6A, $LAB_SRC6B, $LAB_SRC6C
+  firewall on the mail host: new SYNs to port 25 of the four addresses go to
+    NFQUEUE $QUEUE:
+EOT
+lab_iptables -S INPUT | grep NFQUEUE | sed 's/^/    iptables /'
+lab_ip6tables -S INPUT | grep NFQUEUE | sed 's/^/    ip6tables /'
 
-say "A broken line is named by file and line"
-printf 'fake-mailserver 192.0.2.300\n' >"$SCRATCH/bad.conf"
-"$MXALLOWD" -n -c "$SCRATCH/bad.conf"; echo "(exit status $?)"
+cat >"$SCRATCH/mxallowd.conf" <<EOT
+# the demo's mxallowd.conf
+fake-mailserver $LAB_FAKE4
+fake-mailserver $LAB_FAKE6
+real-mailserver $LAB_REAL4
+real-mailserver $LAB_REAL6
+queue-num $QUEUE
+whitelist-prefix6 128
+chroot $SCRATCH/empty
+EOT
+bold "== mxallowd -n checks the configuration"
+sed 's/^/  /' "$SCRATCH/mxallowd.conf"
+printf '  $ mxallowd -n -c mxallowd.conf\n  '
+"$MXALLOWD" -n -c "$SCRATCH/mxallowd.conf"
 
-say "Starting mxallowd -d (foreground, log to stderr)"
-start_daemon "$conf" -v
+bold "== mxallowd starts on the mail host (-d: foreground, log to stderr)"
+DAEMON_NETNS=$LAB_SERVER
+start_daemon "$SCRATCH/mxallowd.conf" -v
 wait_log 'startup complete' || { cat "$DAEMON_LOG"; exit 1; }
-sed 's/^/    /' "$DAEMON_LOG"
-
-say "The three processes, as the kernel sees them"
-printf '    %-8s %-22s %-10s %-18s %-11s %s\n' PID TITLE UID CapEff NoNewPrivs ROOT
+printf '  %-8s %-20s %-10s %-18s %s\n' PID PROCESS USER CapEff ROOT
 for pid in "$DAEMON_PID" $(children_of "$DAEMON_PID"); do
-	printf '    %-8s %-22s %-10s %-18s %-11s %s\n' "$pid" \
+	printf '  %-8s %-20s %-10s %-18s %s\n' "$pid" \
 	    "$(tr '\0' ' ' </proc/$pid/cmdline)" \
 	    "$(getent passwd "$(status_field "$pid" Uid | cut -d' ' -f1)" | cut -d: -f1)" \
-	    "$(status_field "$pid" CapEff)" "$(status_field "$pid" NoNewPrivs)" \
-	    "$(readlink /proc/$pid/root)"
+	    "$(status_field "$pid" CapEff)" "$(readlink /proc/$pid/root)"
 done
-echo "    capture's root holds: $(ls -A "$SCRATCH/empty" | wc -l) entries"
 
-say "SIGTERM: all three stop"
-kids=$(children_of "$DAEMON_PID")
-t0=$(date +%s%N)
-kill -TERM "$DAEMON_PID"
-wait "$DAEMON_PID"; rc=$?
-wait_gone_ms 1000 $kids
-echo "    exit status $rc after $(( ($(date +%s%N) - t0) / 1000000 )) ms; processes left: $(for k in $kids; do [ -d /proc/$k ] && echo $k; done | wc -l)"
+bold "== IPv4: spam software goes straight to the real MX; an MTA tries the MXes in order"
+try "spambot, straight to the real MX:" $LAB_SRC4A $LAB_REAL4
+try "the same host, as an MTA: first MX (fake):" $LAB_SRC4A $LAB_FAKE4
+try "  ... then the next MX (real):" $LAB_SRC4A $LAB_REAL4
+try "another host that never tried the fake MX:" $LAB_SRC4B $LAB_REAL4
+
+bold "== IPv6: the same, per address family"
+try "straight to the real MX:" $LAB_SRC6A $LAB_REAL6
+try "first MX (fake):" $LAB_SRC6A $LAB_FAKE6
+try "  ... then the next MX (real):" $LAB_SRC6A $LAB_REAL6
+try "another host:" $LAB_SRC6B $LAB_REAL6
+
+bold "== What mxallowd logged (-v)"
+grep -E 'whitelisted|blocked' "$DAEMON_LOG" | sed 's/^/  /'
+request_stats
+grep 'statistics:' "$DAEMON_LOG" | tail -1 | sed 's/^/  /'
+
+bold "== SIGTERM: all three processes stop; then the lab is taken down"
+kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"; echo "  mxallowd exit status $?"
 DAEMON_PID=
-tail -2 "$DAEMON_LOG" | sed 's/^/    /'
+lab_down
+echo "  namespaces left: $(ip netns list | grep -c -e "$LAB_SERVER" -e "$LAB_CLIENT")"

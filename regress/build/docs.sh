@@ -9,7 +9,9 @@ for m in mxallowd.8 mxallowd.conf.5; do
 done
 
 # Long options: the names in parent/mxallowd.c's longopts table.
-for opt in $(sed -n 's/^	{ "\([a-z0-9-]*\)",.*/\1/p' "$TOP/parent/mxallowd.c"); do
+longopts=$(sed -n 's/^	{ "\([a-z0-9-]*\)",.*/\1/p' "$TOP/parent/mxallowd.c")
+check "found the long options ($(echo $longopts | wc -w))" test "$(echo $longopts | wc -w)" -ge 22
+for opt in $longopts; do
 	check "mxallowd.8 documents --$opt" grep -qE "^\.(It )?Fl .*-$opt( |$)|Fl -$opt" "$TOP/mxallowd.8"
 done
 # Short options: the getopt string, less the hidden -X.
@@ -18,8 +20,12 @@ for ((i = 0; i < ${#shortopts}; i++)); do
 	o=${shortopts:i:1}
 	check "mxallowd.8 documents -$o" grep -qE "^\.It Fl $o( |$)" "$TOP/mxallowd.8"
 done
-# Keywords: the names in parent/config.c's keyword table.
-for kw in $(sed -n 's/^	{ "\([a-z0-9-]*\)",.*ARG_.*/\1/p' "$TOP/parent/config.c"); do
-	[ "$kw" = config ] && continue
+# Keywords: the first string of each entry of parent/config.c's table.
+keywords=$(sed -n '/^static const struct keyword keywords\[\] = {/,/^};/p' \
+    "$TOP/parent/config.c" | sed -n 's/^[^"]*"\([a-z0-9-]*\)".*/\1/p' | grep -vx config)
+# A table this extraction cannot read must fail, not check nothing.
+check "found the keyword table ($(echo $keywords | wc -w) keywords)" \
+    test "$(echo $keywords | wc -w)" -ge 18
+for kw in $keywords; do
 	check "mxallowd.conf.5 documents $kw" grep -qE "^\.It Ic $kw( |$)" "$TOP/mxallowd.conf.5"
 done

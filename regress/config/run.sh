@@ -235,7 +235,7 @@ expect missing-file 1 /dev/null "$SCRATCH/want" -n -c ok/does-not-exist.conf
 # The shipped example parses, and so does it with every commented-out
 # setting turned on.
 expect etc-example 0 "$SCRATCH/configok" /dev/null -n -c ../../etc/mxallowd.conf
-sed -E 's/^#([a-z-]+( |$))/\1/' ../../etc/mxallowd.conf >"$SCRATCH/example.conf"
+sed -E 's/^#([a-z0-9-]+( |$))/\1/' ../../etc/mxallowd.conf >"$SCRATCH/example.conf"
 expect etc-example-uncommented 0 "$SCRATCH/configok" /dev/null \
     -n -c "$SCRATCH/example.conf"
 

@@ -25,6 +25,11 @@ check "parent titled 'mxallowd: parent'" \
     grep -q '^mxallowd: parent' <(tr '\0' ' ' </proc/$DAEMON_PID/cmdline)
 check "exactly two children" test "$(children_of "$DAEMON_PID" | wc -l)" -eq 2
 check "parent runs as root" test "$(status_field "$DAEMON_PID" Uid)" = "0 0 0 0"
+# NET_ADMIN, KILL, SETUID, SETGID, SYS_CHROOT: see limit_parent_capabilities().
+check "parent keeps only the capabilities it needs (CapEff $(status_field "$DAEMON_PID" CapEff))" \
+    test "$(status_field "$DAEMON_PID" CapEff)" = 00000000000410e0
+check "parent's bounding set is cut to match" \
+    test "$(status_field "$DAEMON_PID" CapBnd)" = 00000000000410e0
 
 for role in capture resolver; do
 	pid=${!role}

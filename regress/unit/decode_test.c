@@ -38,7 +38,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../capture/decode.h"
+#include "decode.h"
+
+#include "unit.h"
 
 #define NRANDOM		200000
 #define SNAPLEN		128	/* what the daemon copies of a packet */
@@ -60,7 +62,6 @@ struct expect {
 	uint8_t			 flags;
 };
 
-static int	nfailed;
 
 /* Linux's SYN options: MSS 1460, SACK permitted, timestamps, NOP, wscale 7. */
 static const uint8_t linux_syn_opts[] = {
@@ -71,24 +72,7 @@ static const uint8_t linux_syn_opts[] = {
 	3, 3, 7
 };
 
-static void
-pass(const char *name)
-{
-	printf("ok %s\n", name);
-}
 
-static void __attribute__((format(printf, 2, 3)))
-failed(const char *name, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	printf("FAIL %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	nfailed++;
-}
 
 static const char *
 rname(enum decode_result r)
@@ -1178,5 +1162,5 @@ main(void)
 	t_degenerate();
 	t_random();
 
-	return nfailed ? 1 : 0;
+	return unit_exit_status();
 }

@@ -39,38 +39,15 @@
 
 #include <imsg.h>
 
+#include "unit.h"
+
 #define HDR		IMSG_HEADER_SIZE
 #define WAIT_MS		2000
 
-static int			 nfailed;
 static volatile sig_atomic_t	 got_sigpipe;
 
-static void
-pass(const char *name)
-{
-	printf("ok %s\n", name);
-}
 
-static void __attribute__((format(printf, 2, 3)))
-failed(const char *name, const char *fmt, ...)
-{
-	va_list	 ap;
 
-	printf("FAIL %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	nfailed++;
-}
-
-/* In a test body: report the failure and jump to its cleanup. */
-#define REQUIRE(cond, ...) do {						\
-	if (!(cond)) {							\
-		failed(name, __VA_ARGS__);				\
-		goto out;						\
-	}								\
-} while (0)
 
 /* Both ends of a socketpair, each wrapped in an imsgbuf. */
 struct chan {
@@ -953,5 +930,5 @@ main(void)
 	t_create_add_close();
 	t_forward();
 	t_queuelen_flush();
-	return nfailed ? 1 : 0;
+	return unit_exit_status();
 }

@@ -39,39 +39,16 @@
 
 #include "whitelist.h"
 
+#include "unit.h"
+
 #define MIB		(1024.0 * 1024.0)
 #define RSS_LIMIT_MIB	128
 #define SCALE_N		1000000
 #define MODEL_MAX	256
 
-static int	 nfailed;
 
-static void
-pass(const char *name)
-{
-	printf("ok %s\n", name);
-}
 
-static void __attribute__((format(printf, 2, 3)))
-failed(const char *name, const char *fmt, ...)
-{
-	va_list	 ap;
 
-	printf("FAIL %s: ", name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	nfailed++;
-}
-
-/* In a test body: report the failure and jump to its cleanup. */
-#define REQUIRE(cond, ...) do {						\
-	if (!(cond)) {							\
-		failed(name, __VA_ARGS__);				\
-		goto out;						\
-	}								\
-} while (0)
 
 static struct mxaddr
 A(const char *s)
@@ -1066,5 +1043,5 @@ main(void)
 	t_model("model_26_60", 64, 26, 60, 200000, 0x6d78616c6c6f7764ULL);
 	t_model("model_32_128", 16, 32, 128, 100000, 0x2545f4914f6cdd1dULL);
 	t_scale();
-	return nfailed ? 1 : 0;
+	return unit_exit_status();
 }
