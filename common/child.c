@@ -39,6 +39,7 @@
 static const struct child_ops	*ops;
 static struct imsgev		 parent_iev;
 static int			 initialised;
+struct event_base		*child_evbase;
 
 static void	child_dispatch_parent(int, short, void *);
 
@@ -124,7 +125,7 @@ child_main(const struct child_ops *child_ops, const struct child_logopts *lo)
 	    fcntl(PARENT_SOCK_FILENO, F_SETFL, O_NONBLOCK) == -1)
 		fatal("socket to parent");
 
-	event_init();
+	child_evbase = event_init();
 	imsgev_init(&parent_iev, PARENT_SOCK_FILENO, "parent",
 	    child_dispatch_parent);
 	imsgev_add(&parent_iev);

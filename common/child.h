@@ -17,6 +17,7 @@
 #ifndef CHILD_H
 #define CHILD_H
 
+#include <event.h>
 #include <imsg.h>
 
 #include "mxallowd.h"
@@ -43,6 +44,8 @@ struct child_logopts {
 void	child_main(const struct child_ops *, const struct child_logopts *)
 	    __attribute__((noreturn));
 int	child_send(uint32_t, const void *, size_t);
+
+extern struct event_base	*child_evbase;	/* for evdns */
 
 void	capture_main(const struct child_logopts *) __attribute__((noreturn));
 void	resolver_main(const struct child_logopts *) __attribute__((noreturn));

@@ -36,7 +36,11 @@ imsgev_init(struct imsgev *iev, int fd, const char *peer,
 	iev->events = 0;
 }
 
-/* (Re)arm the event for what the channel needs now. */
+/*
+ * Arm the event for what the channel needs now: always reading, writing
+ * while output is queued.  The event persists, so it is only set anew when
+ * that changes.
+ */
 void
 imsgev_add(struct imsgev *iev)
 {
@@ -49,7 +53,8 @@ imsgev_add(struct imsgev *iev)
 	if (iev->events != 0)
 		event_del(&iev->ev);
 	iev->events = events;
-	event_set(&iev->ev, iev->ibuf.fd, events, iev->handler, iev);
+	event_set(&iev->ev, iev->ibuf.fd, events | EV_PERSIST, iev->handler,
+	    iev);
 	if (event_add(&iev->ev, NULL) == -1)
 		fatal("event_add");
 }

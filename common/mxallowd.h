@@ -46,6 +46,7 @@
 #define DEFAULT_PREFIX6		64
 #define DEFAULT_MAX_ENTRIES	100000
 #define DEFAULT_QUEUE_MAXLEN	4096
+#define DEFAULT_RDNS_MAX_ADDRESSES 4		/* besides the source itself */
 #define DEFAULT_PFLOG_IF	"pflog0"
 #define DEFAULT_PCAP_FILTER	"port 25"
 
@@ -55,6 +56,9 @@
 #define MAX_ENTRIES_LIMIT	16777216
 #define MAX_QUEUE_MAXLEN	1048576
 #define USER_NAME_MAX		32
+#define MAX_NAMESERVERS		8
+#define RDNS_MAX_ADDRESSES_LIMIT 64
+#define RDNS_NAME_MAX		256		/* a DNS name, 253 + NUL, rounded */
 #define PCAP_FILTER_MAX		512
 
 /* The descriptor on which an exec'd child finds its socket to the parent. */
@@ -87,6 +91,13 @@ struct mxaddr {
 #define OPT_QUIET		0x04	/* -q, quiet: errors only */
 #define OPT_NO_RDNS		0x08	/* -b, no-rdns-whitelist */
 
+/* What the resolver child needs to know. */
+struct resolver_conf {
+	struct mxaddr	nameserver[MAX_NAMESERVERS];
+	uint32_t	nnameservers;
+	uint32_t	max_addresses;		/* rdns-max-addresses */
+};
+
 struct mxallowd_conf {
 	struct mxaddr	fake[MAX_MAILSERVERS];
 	unsigned int	nfake;
@@ -100,6 +111,9 @@ struct mxallowd_conf {
 	int		whitelist_prefix4;	/* bits of a source that count */
 	int		whitelist_prefix6;
 	int		max_entries;
+	int		rdns_max_addresses;
+	struct mxaddr	nameserver[MAX_NAMESERVERS];	/* none: resolv.conf */
+	unsigned int	nnameservers;
 	int		opts;			/* OPT_* */
 	char		pflog_if[IFNAMSIZ];
 	char		pcap_filter[PCAP_FILTER_MAX];
@@ -160,6 +174,33 @@ struct capture_conf {
 	uint32_t	nreal;
 };
 
+/*
+ * Reverse-DNS whitelisting.  On a fake hit the parent asks the resolver
+ * about the source; the resolver looks up its PTR name, the name's A and
+ * AAAA records, and answers.  Only a forward-confirmed name (one whose
+ * addresses include the source) yields addresses to whitelist, at most
+ * max_addresses of them besides the source.
+ */
+struct rdns_request {
+	struct mxaddr	source;
+};
+
+enum rdns_status {
+	RDNS_CONFIRMED = 1,	/* the name resolves back to the source */
+	RDNS_UNCONFIRMED,	/* it does not, or there is no usable name */
+	RDNS_FAILED,		/* timeout, server failure, or too busy */
+};
+
+struct rdns_answer {
+	struct mxaddr	source;
+	uint32_t	status;		/* enum rdns_status */
+	uint32_t	naddrs;		/* in addrs: siblings, not the source */
+	uint32_t	total;		/* siblings the name had, before the cap */
+	uint32_t	cached;		/* 1 if answered from the cache */
+	char		name[RDNS_NAME_MAX];	/* "" when there was none */
+	struct mxaddr	addrs[RDNS_MAX_ADDRESSES_LIMIT];
+};
+
 /* Process roles; the children are re-exec'd with "-X role". */
 enum mxallowd_proc {
 	PROC_PARENT,
@@ -178,6 +219,9 @@ enum imsg_type {
 	IMSG_CAPTURE_CONF,	/* parent -> capture: struct capture_conf */
 	IMSG_PACKETS,		/* parent -> capture: struct pkt_raw[1..BATCH] */
 	IMSG_RESULTS,		/* capture -> parent: struct pkt_result[1..BATCH] */
+	IMSG_RESOLVER_CONF,	/* parent -> resolver: struct resolver_conf */
+	IMSG_RDNS_REQUEST,	/* parent -> resolver: struct rdns_request */
+	IMSG_RDNS_ANSWER,	/* resolver -> parent: struct rdns_answer */
 };
 
 /* What a child needs before it drops privileges. */

@@ -55,15 +55,16 @@ static time_t		started;
 
 static void	children_dispatch(int, short, void *);
 
+/*
+ * Neither child needs the filesystem: capture gets packets and the resolver
+ * its nameservers from the parent.  Both are chrooted to the empty dir.
+ */
 static void
-child_init_message(const struct mxallowd_conf *conf, enum mxallowd_proc role,
-    struct child_init *init)
+child_init_message(const struct mxallowd_conf *conf, struct child_init *init)
 {
 	memset(init, 0, sizeof(*init));
 	strlcpy(init->user, conf->user, sizeof(init->user));
-	/* Only capture, which reads packet bytes, needs no filesystem at all. */
-	if (role == PROC_CAPTURE)
-		strlcpy(init->chroot, conf->chroot, sizeof(init->chroot));
+	strlcpy(init->chroot, conf->chroot, sizeof(init->chroot));
 	init->verbose = log_getverbose();
 }
 
@@ -80,7 +81,7 @@ children_start(const struct mxallowd_conf *conf, const char *self,
 		c->pid = proc_start(c->role, self, logflags, &fd);
 		imsgev_init(&c->iev, fd, proc_name(c->role),
 		    children_dispatch);
-		child_init_message(conf, c->role, &init);
+		child_init_message(conf, &init);
 		if (imsgev_compose(&c->iev, IMSG_CHILD_INIT, &init,
 		    sizeof(init)) == -1)
 			fatal("compose init");
@@ -126,6 +127,11 @@ children_dispatch(int fd, short event, void *arg)
 			    (int)c->pid);
 			if (all_ready())
 				log_info("startup complete");
+			break;
+		case IMSG_RDNS_ANSWER:
+			if (c->role != PROC_RESOLVER)
+				fatalx("rdns answer from %s", iev->peer);
+			rdns_answer(&imsg);
 			break;
 		case IMSG_RESULTS:
 			if (c->role != PROC_CAPTURE)

@@ -112,6 +112,8 @@ static int	set_chroot(struct mxallowd_conf *, const char *,
 		    const struct keyword *, const char *, struct parse_state *);
 static int	set_flag(struct mxallowd_conf *, const char *,
 		    const struct keyword *, const char *, struct parse_state *);
+static int	set_nameserver(struct mxallowd_conf *, const char *,
+		    const struct keyword *, const char *, struct parse_state *);
 static int	set_number(struct mxallowd_conf *, const char *,
 		    const struct keyword *, const char *, struct parse_state *);
 static int	set_choice(struct mxallowd_conf *, const char *,
@@ -133,6 +135,9 @@ static const struct keyword keywords[] = {
 	NUMBER("whitelist-prefix4",	whitelist_prefix4, 16, 32, " bits"),
 	NUMBER("whitelist-prefix6",	whitelist_prefix6, 32, 128, " bits"),
 	NUMBER("max-entries",		max_entries, 1, MAX_ENTRIES_LIMIT, ""),
+	NUMBER("rdns-max-addresses",	rdns_max_addresses, 0,
+	    RDNS_MAX_ADDRESSES_LIMIT, ""),
+	SPECIAL("nameserver",		ARG_WORD, KW_REPEAT,	set_nameserver),
 	SPECIAL("pflog-interface",	ARG_WORD, 0,		set_pflog_if),
 	SPECIAL("pcap-filter",	ARG_REST, 0,		set_pcap_filter),
 	SPECIAL("user",		ARG_WORD, 0,		set_user),
@@ -191,6 +196,7 @@ conf_init(struct mxallowd_conf *conf)
 	conf->whitelist_prefix4 = DEFAULT_PREFIX4;
 	conf->whitelist_prefix6 = DEFAULT_PREFIX6;
 	conf->max_entries = DEFAULT_MAX_ENTRIES;
+	conf->rdns_max_addresses = DEFAULT_RDNS_MAX_ADDRESSES;
 	conf->opts = 0;
 	strlcpy(conf->pflog_if, DEFAULT_PFLOG_IF, sizeof(conf->pflog_if));
 	strlcpy(conf->pcap_filter, DEFAULT_PCAP_FILTER,
@@ -378,6 +384,35 @@ set_addr(struct mxallowd_conf *conf, const char *origin,
 	if (lines != NULL)
 		lines[*n] = ps->lineno;
 	(*n)++;
+	return 0;
+}
+
+/* The resolver's servers; without any, /etc/resolv.conf's are used. */
+static int
+set_nameserver(struct mxallowd_conf *conf, const char *origin,
+    const struct keyword *kw, const char *arg, struct parse_state *ps)
+{
+	struct mxaddr	a;
+	unsigned int	i;
+
+	if (mxaddr_parse(arg, &a) == -1) {
+		conf_err(origin, "%s: \"%s\" is not an IPv4 or IPv6 address",
+		    kw->name, arg);
+		return -1;
+	}
+	for (i = 0; i < conf->nnameservers; i++) {
+		if (memcmp(&conf->nameserver[i], &a, sizeof(a)) == 0) {
+			conf_err(origin, "%s: %s already listed", kw->name,
+			    arg);
+			return -1;
+		}
+	}
+	if (conf->nnameservers >= MAX_NAMESERVERS) {
+		conf_err(origin, "%s: more than %d servers", kw->name,
+		    MAX_NAMESERVERS);
+		return -1;
+	}
+	conf->nameserver[conf->nnameservers++] = a;
 	return 0;
 }
 

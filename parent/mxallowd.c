@@ -51,7 +51,9 @@ enum {
 	LONGOPT_QUEUE_MAXLEN,
 	LONGOPT_PREFIX4,
 	LONGOPT_PREFIX6,
-	LONGOPT_MAX_ENTRIES
+	LONGOPT_MAX_ENTRIES,
+	LONGOPT_RDNS_MAX,
+	LONGOPT_NAMESERVER
 };
 
 /*
@@ -81,6 +83,8 @@ static const struct option longopts[] = {
 	{ "whitelist-prefix4",	required_argument,	NULL, LONGOPT_PREFIX4 },
 	{ "whitelist-prefix6",	required_argument,	NULL, LONGOPT_PREFIX6 },
 	{ "max-entries",	required_argument,	NULL, LONGOPT_MAX_ENTRIES },
+	{ "rdns-max-addresses",	required_argument,	NULL, LONGOPT_RDNS_MAX },
+	{ "nameserver",		required_argument,	NULL, LONGOPT_NAMESERVER },
 	{ NULL,			0,			NULL, 0 }
 };
 static const char shortopts[] = "bc:dFf:l:np:Q:qr:st:vX:";
@@ -99,7 +103,8 @@ usage(void)
 	    "\t[-p pflog-interface] [-Q queue-num] [-r real-mailserver] "
 	    "[-t whitelist-time]\n"
 	    "\t[--backend nfqueue|pf] [--chroot dir] [--fake-action reset|drop]\n"
-	    "\t[--max-entries n] [--queue-maxlen n] [--user name]\n"
+	    "\t[--max-entries n] [--nameserver address] [--queue-maxlen n]\n"
+	    "\t[--rdns-max-addresses n] [--user name]\n"
 	    "\t[--whitelist-prefix4 bits] [--whitelist-prefix6 bits]\n");
 	exit(1);
 }

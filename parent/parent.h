@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "mxallowd.h"
+#include "whitelist.h"
 
 /* Counters; see stats_log() for their names. */
 struct stats {
@@ -38,6 +39,11 @@ struct stats {
 	unsigned long long	queue_bad_messages;
 	unsigned long long	verdict_errors;
 	unsigned long long	pending_overflow;
+	unsigned long long	rdns_lookups;		/* questions to the resolver */
+	unsigned long long	rdns_confirmed;		/* forward-confirmed names */
+	unsigned long long	rdns_unconfirmed;	/* no name, or not back */
+	unsigned long long	rdns_capped;		/* more siblings than allowed */
+	unsigned long long	rdns_failed;		/* timeouts, errors, too busy */
 };
 extern struct stats	stats;
 
@@ -66,6 +72,17 @@ void	verdict_open(const struct mxallowd_conf *);
 void	verdict_start(void);
 void	verdict_results(struct imsg *);
 void	verdict_log_stats(void);
+void	verdict_whitelist(const struct mxaddr *, enum wl_reason);
+
+/* rdns.c */
+void	rdns_start(const struct mxallowd_conf *);
+void	rdns_lookup(const struct mxaddr *);
+void	rdns_answer(struct imsg *);
+
+/* resolvconf.c */
+#define RESOLV_CONF	"/etc/resolv.conf"
+unsigned int	resolvconf_nameservers(const char *, struct mxaddr *,
+		    unsigned int);
 
 /* stats.c */
 void	stats_log(size_t, size_t);

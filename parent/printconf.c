@@ -62,6 +62,10 @@ conf_print(FILE *fp, const struct mxallowd_conf *conf)
 	fprintf(fp, "whitelist-prefix4 %d\n", conf->whitelist_prefix4);
 	fprintf(fp, "whitelist-prefix6 %d\n", conf->whitelist_prefix6);
 	fprintf(fp, "max-entries %d\n", conf->max_entries);
+	fprintf(fp, "rdns-max-addresses %d\n", conf->rdns_max_addresses);
+	for (i = 0; i < conf->nnameservers; i++)
+		fprintf(fp, "nameserver %s\n",
+		    mxaddr_ntop(&conf->nameserver[i], buf, sizeof(buf)));
 	fprintf(fp, "pflog-interface %s\n", conf->pflog_if);
 	/* Quoted: the filter has blanks and may hold a '#'. */
 	fprintf(fp, "pcap-filter \"%s\"\n", conf->pcap_filter);

@@ -140,6 +140,7 @@ verdict_decide(const struct pkt_result *r, time_t now)
 			log_debug("whitelisted %s: connection to fake %s",
 			    mxaddr_ntop(&r->info.src, src, sizeof(src)),
 			    mxaddr_ntop(&r->info.dst, dst, sizeof(dst)));
+			rdns_lookup(&r->info.src);
 			break;
 		case WL_REFRESHED:
 			break;
@@ -198,6 +199,15 @@ verdict_results(struct imsg *imsg)
 	nfqueue_flush();
 }
 
+/* An address whitelisted for another reason than its own fake hit. */
+void
+verdict_whitelist(const struct mxaddr *a, enum wl_reason reason)
+{
+	if (whitelist_add(wl, a, now_monotonic(), conf->whitelist_time,
+	    reason) == WL_FULL)
+		stats.whitelist_full++;
+}
+
 void
 verdict_log_stats(void)
 {
@@ -247,6 +257,7 @@ verdict_start(void)
 	if ((pending = calloc(pending_cap, sizeof(*pending))) == NULL)
 		fatal(NULL);
 	send_capture_conf();
+	rdns_start(conf);
 
 	event_set(&queue_ev, queue_fd, EV_READ | EV_PERSIST,
 	    verdict_queue_readable, NULL);

@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "siphash.h"
 #include "whitelist.h"
 
 #define WL_MIN_BUCKETS	16
@@ -83,11 +84,9 @@ struct whitelist {
 	size_t			 evictions;
 	unsigned int		 prefix4;
 	unsigned int		 prefix6;
-	uint8_t			 key[16];	/* SipHash key */
+	uint8_t			 key[SIPHASH_KEY_LEN];
 };
 
-static uint64_t		 le64(const uint8_t *);
-static uint64_t		 siphash24(const uint8_t *, const uint8_t *, size_t);
 static int		 wl_mask(const struct whitelist *,
 			    const struct mxaddr *, struct mxaddr *);
 static size_t		 wl_bucket(const struct whitelist *, sa_family_t,
@@ -103,56 +102,6 @@ static void		 wl_remove(struct whitelist *, struct wl_entry *);
 static size_t		 wl_expire_list(struct whitelist *, struct wl_list *,
 			    time_t);
 static int		 wl_make_room(struct whitelist *, time_t);
-
-static uint64_t
-le64(const uint8_t *p)
-{
-	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 |
-	    (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
-	    (uint64_t)p[7] << 56;
-}
-
-#define ROTL64(x, b)	(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND do {							\
-	v0 += v1; v1 = ROTL64(v1, 13); v1 ^= v0; v0 = ROTL64(v0, 32);	\
-	v2 += v3; v3 = ROTL64(v3, 16); v3 ^= v2;			\
-	v0 += v3; v3 = ROTL64(v3, 21); v3 ^= v0;			\
-	v2 += v1; v1 = ROTL64(v1, 17); v1 ^= v2; v2 = ROTL64(v2, 32);	\
-} while (0)
-
-/* SipHash-2-4 (Aumasson and Bernstein) of in[len] under a 16-byte key. */
-static uint64_t
-siphash24(const uint8_t *key, const uint8_t *in, size_t len)
-{
-	uint64_t	 k0 = le64(key), k1 = le64(key + 8);
-	uint64_t	 v0 = k0 ^ 0x736f6d6570736575ULL;
-	uint64_t	 v1 = k1 ^ 0x646f72616e646f6dULL;
-	uint64_t	 v2 = k0 ^ 0x6c7967656e657261ULL;
-	uint64_t	 v3 = k1 ^ 0x7465646279746573ULL;
-	uint64_t	 m, b = (uint64_t)len << 56;
-	size_t		 i, j;
-
-	for (i = 0; i + 8 <= len; i += 8) {
-		m = le64(in + i);
-		v3 ^= m;
-		SIPROUND;
-		SIPROUND;
-		v0 ^= m;
-	}
-	for (j = 0; i + j < len; j++)
-		b |= (uint64_t)in[i + j] << (8 * j);
-	v3 ^= b;
-	SIPROUND;
-	SIPROUND;
-	v0 ^= b;
-	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
-}
 
 /*
  * The key of a source: its family and its address cut to the family's
@@ -187,12 +136,7 @@ wl_mask(const struct whitelist *wl, const struct mxaddr *src,
 static size_t
 wl_bucket(const struct whitelist *wl, sa_family_t af, const uint8_t *addr)
 {
-	uint8_t		 buf[17];
-
-	/* The family is hashed too: 10.0.0.0/8 and 0a00::/8 differ. */
-	memcpy(buf, addr, 16);
-	buf[16] = af == AF_INET6;
-	return (size_t)siphash24(wl->key, buf, sizeof(buf)) & wl->mask;
+	return (size_t)mxaddr_hash(wl->key, af, addr) & wl->mask;
 }
 
 /* The entry of a masked key, expired or not. */

@@ -134,6 +134,8 @@ fake-mailserver 2001:db8::10
 real-mailserver 192.0.2.20
 real-mailserver 2001:db8::20
 queue-num 23
+# A documentation address, never the host's resolver.
+nameserver 192.0.2.53
 chroot $SCRATCH/empty
 CONF
 	echo "$SCRATCH/mxallowd.conf"

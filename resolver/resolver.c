@@ -16,24 +16,696 @@
 
 /*
  * The resolver process: reverse and forward DNS for the parent, unprivileged
- * and without capabilities, so that no DNS answer is parsed as root.
+ * and without capabilities, so that no DNS answer is parsed as root.  It
+ * reads no files: its nameservers come from the parent.
+ *
+ * For each source the parent asks about, a lookup finds the PTR name, then
+ * that name's A and AAAA records in parallel.  The name is forward-confirmed
+ * only when the source is among its addresses; then the other addresses
+ * (siblings) are returned, capped.  Every request gets exactly one answer:
+ * from the cache, at once when too busy, or when its lookup ends.  A lookup
+ * always ends, through the DNS timeouts or else through its own deadline.
+ *
+ * Lifetimes with evdns: a lookup counts the queries whose callback is still
+ * due (pending) and is freed only once that count is zero and it has been
+ * answered.  evdns calls back exactly once for every query it accepted,
+ * also when its base is freed (DNS_ERR_SHUTDOWN), so nothing is cancelled
+ * and no callback can find its lookup freed.  An answered lookup (its
+ * deadline passed, or the configuration changed) ignores late results.
  */
 
 #include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/tree.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
+#include <event.h>
+#include <event2/dns.h>
+#include <event2/util.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "child.h"
+#include "imsgev.h"
 #include "log.h"
 
+#define RESOLVER_MAX_INFLIGHT	256	/* lookups at once; more: FAILED */
+#define RESOLVER_MAX_WAITERS	64	/* requests one lookup answers */
+#define RESOLVER_DEADLINE	30	/* seconds: the latest answer */
+#define RESOLVER_MAX_RECORDS	64	/* addresses looked at per query */
+
+/*
+ * Per DNS query: 2 s per try, 2 tries, so a nameserver that never answers
+ * costs 4 s for the PTR and 4 s for A and AAAA together.
+ */
+#define DNS_TIMEOUT		"2"
+#define DNS_ATTEMPTS		"2"
+#define DNS_MAX_INFLIGHT	"512"	/* 2 per lookup: none ever waits */
+
+/*
+ * Cache lifetimes, in seconds.  A confirmed answer lives as long as the
+ * smallest TTL of the records it rests on, at most an hour.  An unconfirmed
+ * one whitelists nothing, so its lifetime only spares the nameserver.  A
+ * failure that came from DNS (timeout, server failure, bad answer) is kept
+ * briefly: a host whose DNS is broken and that keeps knocking at the fake
+ * MX costs one lookup (up to 8 s of a slot) per 30 s rather than one per
+ * knock, and is tried again soon.  Failures of our own (too busy, shut
+ * down for a new configuration, deadline) are never kept.
+ */
+#define TTL_CONFIRMED_MAX	3600
+#define TTL_UNCONFIRMED		300
+#define TTL_FAILED		30
+
+/* What a lookup is waiting for. */
+enum lookup_step {
+	STEP_START,		/* nothing asked yet */
+	STEP_PTR,		/* the name of the source */
+	STEP_FORWARD		/* the addresses of that name */
+};
+
+struct lookup;
+
+/* One forward query (A or AAAA) of a lookup and what it found. */
+struct forward {
+	struct lookup	*lookup;
+	int		 af;		/* AF_INET: A, AF_INET6: AAAA */
+	int		 err;		/* DNS_ERR_* */
+	uint32_t	 ttl;		/* smallest of its records */
+	int		 found;		/* the source is among them */
+	uint32_t	 nsiblings;	/* the others, each once */
+	struct mxaddr	 sibling[RESOLVER_MAX_RECORDS];
+};
+
+struct lookup {
+	RB_ENTRY(lookup)	 node;		/* in flight, by source */
+	struct mxaddr		 source;
+	struct event		 deadline;
+	unsigned int		 waiters;	/* requests to answer */
+	unsigned int		 pending;	/* callbacks due, and holds */
+	int			 answered;	/* nothing more is done */
+	enum lookup_step	 step;
+	int			 ptr_err;	/* DNS_ERR_* */
+	uint32_t		 ptr_ttl;
+	char			 name[RDNS_NAME_MAX];	/* "" if unusable */
+	struct forward		 fwd[2];	/* A, AAAA */
+};
+
+RB_HEAD(lookup_tree, lookup);
+
+static void	resolver_before_drop(const struct child_init *);
 static void	resolver_after_drop(void);
 static void	resolver_dispatch(struct imsg *);
+static int	lookup_cmp(const struct lookup *, const struct lookup *);
+static void	lookup_advance(struct lookup *);
+
+RB_PROTOTYPE(lookup_tree, lookup, node, lookup_cmp);
+RB_GENERATE(lookup_tree, lookup, node, lookup_cmp)
 
 static const struct child_ops resolver_ops = {
 	.role = PROC_RESOLVER,
+	.before_drop = resolver_before_drop,
 	.after_drop = resolver_after_drop,
 	.dispatch = resolver_dispatch,
 };
+
+static struct resolver_conf	 rconf;
+static int			 have_conf;
+static struct evdns_base	*dns;
+static int			 nservers;	/* nameservers evdns took */
+static struct lookup_tree	 inflight = RB_INITIALIZER(&inflight);
+static unsigned int		 ninflight;
+
+static int
+lookup_cmp(const struct lookup *a, const struct lookup *b)
+{
+	return memcmp(&a->source, &b->source, sizeof(a->source));
+}
+
+/*
+ * Copy an address with the bytes its family does not use zeroed, so that
+ * it compares with memcmp; -1 if it is neither IPv4 nor IPv6.
+ */
+static int
+mxaddr_clean(const struct mxaddr *in, struct mxaddr *out)
+{
+	memset(out, 0, sizeof(*out));
+	switch (in->af) {
+	case AF_INET:
+		out->u.v4 = in->u.v4;
+		break;
+	case AF_INET6:
+		out->u.v6 = in->u.v6;
+		break;
+	default:
+		return -1;
+	}
+	out->af = in->af;
+	return 0;
+}
+
+static const char *
+addr_str(const struct mxaddr *a, char *buf, size_t len)
+{
+	if (inet_ntop(a->af, &a->u, buf, len) == NULL)
+		strlcpy(buf, "?", len);
+	return buf;
+}
+
+/*
+ * A name worth looking up and passing on: labels of 1 to 63 letters,
+ * digits, '-' or '_', 253 characters at most.  Anything else is not trusted
+ * as a host name (and not logged).
+ */
+static int
+name_usable(const char *name)
+{
+	size_t	len, i, label = 0;
+	char	c;
+
+	len = strnlen(name, RDNS_NAME_MAX);
+	if (len == 0 || len > 253)
+		return 0;
+	for (i = 0; i < len; i++) {
+		c = name[i];
+		if (c == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	return label > 0;
+}
+
+/* NXDOMAIN and NODATA are answers; everything else is a failure. */
+static int
+dns_failed(int err)
+{
+	return err != DNS_ERR_NONE && err != DNS_ERR_NOTEXIST &&
+	    err != DNS_ERR_NODATA;
+}
+
+static void
+answer_init(struct rdns_answer *a, const struct mxaddr *source,
+    enum rdns_status status)
+{
+	memset(a, 0, sizeof(*a));
+	a->source = *source;
+	a->status = status;
+}
+
+static void
+answer_send(const struct rdns_answer *a)
+{
+	if (child_send(IMSG_RDNS_ANSWER, a, sizeof(*a)) == -1)
+		fatal("send rdns answer");
+}
+
+/* Answer a request without a lookup: too busy, or nothing to ask. */
+static void
+answer_failed_now(const struct mxaddr *source, const char *why)
+{
+	struct rdns_answer	a;
+	char			buf[INET6_ADDRSTRLEN];
+
+	log_debug("rdns %s: not looked up: %s",
+	    addr_str(source, buf, sizeof(buf)), why);
+	answer_init(&a, source, RDNS_FAILED);
+	answer_send(&a);
+}
+
+/*
+ * The lookup's answer is known: cache it for lifetime seconds, send it to
+ * every waiting request, and take the lookup out of flight.  Queries still
+ * out will find it answered.
+ */
+static void
+lookup_finish(struct lookup *l, const struct rdns_answer *a,
+    unsigned int lifetime)
+{
+	unsigned int	i;
+
+	cache_put(a, lifetime);
+	for (i = 0; i < l->waiters; i++)
+		answer_send(a);
+	l->answered = 1;
+	evtimer_del(&l->deadline);
+	RB_REMOVE(lookup_tree, &inflight, l);
+	ninflight--;
+}
+
+/* A failure of the lookup, cached for lifetime seconds (0: not). */
+static void
+lookup_fail(struct lookup *l, int err, unsigned int lifetime)
+{
+	struct rdns_answer	a;
+	char			buf[INET6_ADDRSTRLEN];
+
+	log_debug("rdns %s: %s lookup failed: %s", addr_str(&l->source, buf,
+	    sizeof(buf)), l->step == STEP_FORWARD ? "address" : "PTR",
+	    evdns_err_to_string(err));
+	answer_init(&a, &l->source, RDNS_FAILED);
+	lookup_finish(l, &a, err == DNS_ERR_SHUTDOWN ? 0 : lifetime);
+}
+
+/* No usable name, or one that does not resolve back: nothing to add. */
+static void
+lookup_unconfirmed(struct lookup *l, const char *why)
+{
+	struct rdns_answer	a;
+	char			buf[INET6_ADDRSTRLEN];
+
+	log_debug("rdns %s: %s%s%s", addr_str(&l->source, buf, sizeof(buf)),
+	    l->name, l->name[0] != '\0' ? ": " : "", why);
+	answer_init(&a, &l->source, RDNS_UNCONFIRMED);
+	strlcpy(a.name, l->name, sizeof(a.name));
+	lookup_finish(l, &a, TTL_UNCONFIRMED);
+}
+
+/*
+ * The deadline: whatever is still out, the requests get their answer.
+ * The DNS timeouts end a lookup well before; this is for what should not
+ * happen (a callback evdns could not allocate, a query left waiting).
+ */
+static void
+lookup_deadline(int fd, short event, void *arg)
+{
+	struct lookup	*l = arg;
+	char		 buf[INET6_ADDRSTRLEN];
+
+	if (l->answered)
+		return;
+	log_warnx("rdns %s: no result after %d seconds", addr_str(&l->source,
+	    buf, sizeof(buf)), RESOLVER_DEADLINE);
+	lookup_fail(l, DNS_ERR_TIMEOUT, 0);
+}
+
+/* PTR: record what came back; lookup_advance() decides. */
+static void
+ptr_done(int result, char type, int count, int ttl, void *addresses,
+    void *arg)
+{
+	struct lookup	*l = arg;
+	const char	*name;
+
+	if (!l->answered) {
+		l->ptr_err = result;
+		l->ptr_ttl = ttl > 0 ? (uint32_t)ttl : 0;
+		if (result == DNS_ERR_NONE) {
+			/* evdns hands a PTR name over as a char **. */
+			if (type != DNS_PTR || count < 1 || addresses == NULL ||
+			    (name = *(char **)addresses) == NULL)
+				l->ptr_err = DNS_ERR_NODATA;
+			else if (name_usable(name))
+				strlcpy(l->name, name, sizeof(l->name));
+		}
+	}
+	lookup_advance(l);
+}
+
+/* A or AAAA: note whether the source is there, and keep the others. */
+static void
+forward_done(int result, char type, int count, int ttl, void *addresses,
+    void *arg)
+{
+	struct forward		*f = arg;
+	struct lookup		*l = f->lookup;
+	const uint8_t		*rr = addresses;
+	struct mxaddr		 a;
+	int			 i;
+	uint32_t		 j;
+
+	if (l->answered)
+		goto out;
+	f->err = result;
+	f->ttl = ttl > 0 ? (uint32_t)ttl : 0;
+	if (result != DNS_ERR_NONE)
+		goto out;
+	if (type != (f->af == AF_INET ? DNS_IPv4_A : DNS_IPv6_AAAA) ||
+	    addresses == NULL || count < 1) {
+		f->err = DNS_ERR_NODATA;
+		goto out;
+	}
+	/*
+	 * A hostile name may have many records: look at the first few only
+	 * (evdns itself keeps 32).  A source beyond them is not confirmed.
+	 */
+	if (count > RESOLVER_MAX_RECORDS)
+		count = RESOLVER_MAX_RECORDS;
+	for (i = 0; i < count; i++) {
+		memset(&a, 0, sizeof(a));
+		a.af = f->af;
+		if (f->af == AF_INET)
+			memcpy(&a.u.v4, rr + i * 4, 4);
+		else
+			memcpy(&a.u.v6, rr + i * 16, 16);
+		if (memcmp(&a, &l->source, sizeof(a)) == 0) {
+			f->found = 1;
+			continue;
+		}
+		for (j = 0; j < f->nsiblings; j++)
+			if (memcmp(&a, &f->sibling[j], sizeof(a)) == 0)
+				break;
+		if (j == f->nsiblings && f->nsiblings < RESOLVER_MAX_RECORDS)
+			f->sibling[f->nsiblings++] = a;
+	}
+ out:
+	lookup_advance(l);
+}
+
+/* Ask for the PTR name of the source. */
+static void
+ptr_start(struct lookup *l)
+{
+	struct evdns_request	*r;
+
+	l->step = STEP_PTR;
+	if (l->source.af == AF_INET)
+		r = evdns_base_resolve_reverse(dns, &l->source.u.v4,
+		    DNS_QUERY_NO_SEARCH, ptr_done, l);
+	else
+		r = evdns_base_resolve_reverse_ipv6(dns, &l->source.u.v6,
+		    DNS_QUERY_NO_SEARCH, ptr_done, l);
+	if (r != NULL)
+		l->pending++;
+	else
+		lookup_fail(l, DNS_ERR_UNKNOWN, 0);
+}
+
+/* Ask for the A and AAAA records of the name, both at once. */
+static void
+forward_start(struct lookup *l)
+{
+	struct evdns_request	*r;
+	struct forward		*f;
+	int			 i, started = 0;
+
+	l->step = STEP_FORWARD;
+	for (i = 0; i < 2; i++) {
+		f = &l->fwd[i];
+		f->lookup = l;
+		f->af = i == 0 ? AF_INET : AF_INET6;
+		f->err = DNS_ERR_UNKNOWN;
+		if (f->af == AF_INET)
+			r = evdns_base_resolve_ipv4(dns, l->name,
+			    DNS_QUERY_NO_SEARCH, forward_done, f);
+		else
+			r = evdns_base_resolve_ipv6(dns, l->name,
+			    DNS_QUERY_NO_SEARCH, forward_done, f);
+		if (r != NULL) {
+			l->pending++;
+			started++;
+		}
+	}
+	if (started == 0)
+		lookup_fail(l, DNS_ERR_UNKNOWN, 0);
+}
+
+/*
+ * The PTR query is done: give up here, or go on to the addresses.  Note
+ * that libevent 2.1 on Linux cannot parse a PTR name of 64 characters or
+ * more (its buffer is HOST_NAME_MAX): such a name comes back as
+ * DNS_ERR_UNKNOWN, a failure, which whitelists nothing more.
+ */
+static void
+ptr_conclude(struct lookup *l)
+{
+	if (dns_failed(l->ptr_err))
+		lookup_fail(l, l->ptr_err, TTL_FAILED);
+	else if (l->ptr_err != DNS_ERR_NONE)
+		lookup_unconfirmed(l, "no PTR record");
+	else if (l->name[0] == '\0')
+		lookup_unconfirmed(l, "PTR name not usable");
+	else
+		forward_start(l);
+}
+
+/*
+ * A and AAAA are both done.  The query of the source's own family decides:
+ * if it failed, whether the name resolves back is unknown (FAILED); if the
+ * source is among its addresses, the name is confirmed, and the siblings
+ * of both families go to the parent, IPv4 first, max_addresses at most.
+ * A failure of the other family only means fewer siblings, for a while.
+ */
+static void
+forward_conclude(struct lookup *l)
+{
+	struct forward		*mine, *other;
+	struct rdns_answer	 a;
+	char			 buf[INET6_ADDRSTRLEN];
+	uint32_t		 lifetime, i;
+	int			 k;
+
+	mine = &l->fwd[l->source.af == AF_INET ? 0 : 1];
+	other = &l->fwd[l->source.af == AF_INET ? 1 : 0];
+	if (dns_failed(mine->err)) {
+		lookup_fail(l, mine->err, TTL_FAILED);
+		return;
+	}
+	if (!mine->found) {
+		lookup_unconfirmed(l, "does not resolve back");
+		return;
+	}
+
+	answer_init(&a, &l->source, RDNS_CONFIRMED);
+	strlcpy(a.name, l->name, sizeof(a.name));
+	lifetime = TTL_CONFIRMED_MAX;
+	if (l->ptr_ttl < lifetime)
+		lifetime = l->ptr_ttl;
+	for (k = 0; k < 2; k++) {
+		if (l->fwd[k].err != DNS_ERR_NONE)
+			continue;
+		if (l->fwd[k].ttl < lifetime)
+			lifetime = l->fwd[k].ttl;
+		a.total += l->fwd[k].nsiblings;
+		for (i = 0; i < l->fwd[k].nsiblings &&
+		    a.naddrs < rconf.max_addresses; i++)
+			a.addrs[a.naddrs++] = l->fwd[k].sibling[i];
+	}
+	if (dns_failed(other->err) && lifetime > TTL_FAILED)
+		lifetime = TTL_FAILED;
+	log_debug("rdns %s: %s: confirmed, %u siblings, %u passed on",
+	    addr_str(&l->source, buf, sizeof(buf)), l->name, a.total,
+	    a.naddrs);
+	lookup_finish(l, &a, lifetime);
+}
+
+/*
+ * Called with one hold on l (pending counts it): the callback that just
+ * came in, or the code that started the lookup.  While that hold is all
+ * that is left, the current step is complete and the next one starts;
+ * every step either starts queries or answers, so this ends.  Then the
+ * hold is dropped, and the lookup freed if it was the last.
+ */
+static void
+lookup_advance(struct lookup *l)
+{
+	while (l->pending == 1 && !l->answered) {
+		switch (l->step) {
+		case STEP_START:
+			ptr_start(l);
+			break;
+		case STEP_PTR:
+			ptr_conclude(l);
+			break;
+		case STEP_FORWARD:
+			forward_conclude(l);
+			break;
+		}
+	}
+	if (--l->pending == 0)
+		free(l);
+}
+
+static void
+lookup_start(const struct mxaddr *source)
+{
+	struct lookup	*l;
+	struct timeval	 tv;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		log_warn("lookup");
+		answer_failed_now(source, "out of memory");
+		return;
+	}
+	l->source = *source;
+	l->waiters = 1;
+	l->step = STEP_START;
+	RB_INSERT(lookup_tree, &inflight, l);
+	ninflight++;
+
+	evtimer_set(&l->deadline, lookup_deadline, l);
+	timerclear(&tv);
+	tv.tv_sec = RESOLVER_DEADLINE;
+	if (evtimer_add(&l->deadline, &tv) == -1)
+		fatal("evtimer_add");
+
+	l->pending = 1;		/* our hold, dropped by lookup_advance() */
+	lookup_advance(l);
+}
+
+/* IMSG_RDNS_REQUEST: cache, coalesce, refuse when busy, or look up. */
+static void
+resolver_request(struct imsg *imsg)
+{
+	struct rdns_request	 req;
+	struct rdns_answer	 a;
+	struct lookup		 key, *l;
+
+	imsg_payload(imsg, &req, sizeof(req), "rdns request");
+	if (mxaddr_clean(&req.source, &key.source) == -1)
+		fatalx("rdns request: bad address family %u", req.source.af);
+
+	if (cache_get(&key.source, &a)) {
+		answer_send(&a);
+		return;
+	}
+	if ((l = RB_FIND(lookup_tree, &inflight, &key)) != NULL) {
+		if (l->waiters < RESOLVER_MAX_WAITERS)
+			l->waiters++;
+		else
+			answer_failed_now(&key.source, "too many requests");
+		return;
+	}
+	if (nservers == 0)
+		answer_failed_now(&key.source, "no nameserver");
+	else if (ninflight >= RESOLVER_MAX_INFLIGHT)
+		answer_failed_now(&key.source, "too many lookups");
+	else
+		lookup_start(&key.source);
+}
+
+/*
+ * evdns reports through this.  Its warnings are rare (a failed allocation,
+ * a timer that cannot be set); the rest, nameservers going down and up
+ * included, is detail for -vv.
+ */
+static void
+dns_log(int is_warn, const char *msg)
+{
+	if (is_warn)
+		log_warnx("evdns: %s", msg);
+	else if (log_getverbose() > 1)
+		log_debug("evdns: %s", msg);
+}
+
+static void
+dns_option(const char *option, const char *value)
+{
+	if (evdns_base_set_option(dns, option, value) == -1)
+		fatalx("evdns option %s %s", option, value);
+}
+
+/*
+ * A fresh evdns base with the configured nameservers.  Freeing the old one
+ * with fail_requests set calls every query still out back (later, from the
+ * event loop) with DNS_ERR_SHUTDOWN: those lookups fail, uncached, unless
+ * their deadline or a finished step already answered them.
+ */
+static void
+dns_setup(void)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+	const struct mxaddr	*ns;
+	socklen_t		 len;
+	char			 buf[INET6_ADDRSTRLEN];
+	uint32_t		 i;
+
+	if (dns != NULL)
+		evdns_base_free(dns, 1);
+	/* No flags: no resolv.conf, no default nameserver. */
+	if ((dns = evdns_base_new(child_evbase, 0)) == NULL)
+		fatalx("evdns_base_new");
+	dns_option("timeout:", DNS_TIMEOUT);
+	dns_option("attempts:", DNS_ATTEMPTS);
+	dns_option("max-inflight:", DNS_MAX_INFLIGHT);
+	dns_option("randomize-case:", "1");	/* 0x20 against spoofing */
+
+	nservers = 0;
+	for (i = 0; i < rconf.nnameservers; i++) {
+		ns = &rconf.nameserver[i];
+		memset(&ss, 0, sizeof(ss));
+		if (ns->af == AF_INET) {
+			sin->sin_family = AF_INET;
+			sin->sin_port = htons(53);
+			sin->sin_addr = ns->u.v4;
+			len = sizeof(*sin);
+		} else {
+			sin6->sin6_family = AF_INET6;
+			sin6->sin6_port = htons(53);
+			sin6->sin6_addr = ns->u.v6;
+			len = sizeof(*sin6);
+		}
+		if (evdns_base_nameserver_sockaddr_add(dns,
+		    (struct sockaddr *)&ss, len, 0) != 0)
+			log_warnx("nameserver %s: cannot use it",
+			    addr_str(ns, buf, sizeof(buf)));
+		else
+			nservers++;
+	}
+	if (nservers == 0 && have_conf)
+		log_warnx("no nameserver: reverse DNS lookups will all fail");
+}
+
+/*
+ * IMSG_RESOLVER_CONF, at start and on every reload.  Only a change does
+ * anything: new nameservers mean a new evdns base; any change empties the
+ * cache, whose answers were capped by the old max_addresses.
+ */
+static void
+resolver_conf(struct imsg *imsg)
+{
+	struct resolver_conf	rc, clean;
+	uint32_t		i;
+	int			servers_changed;
+
+	imsg_payload(imsg, &rc, sizeof(rc), "resolver conf");
+	if (rc.nnameservers > MAX_NAMESERVERS ||
+	    rc.max_addresses > RDNS_MAX_ADDRESSES_LIMIT)
+		fatalx("resolver conf: bad counts");
+	memset(&clean, 0, sizeof(clean));
+	for (i = 0; i < rc.nnameservers; i++)
+		if (mxaddr_clean(&rc.nameserver[i], &clean.nameserver[i]) ==
+		    -1)
+			fatalx("resolver conf: bad nameserver address family");
+	clean.nnameservers = rc.nnameservers;
+	clean.max_addresses = rc.max_addresses;
+
+	if (have_conf && memcmp(&clean, &rconf, sizeof(clean)) == 0)
+		return;
+	servers_changed = !have_conf ||
+	    clean.nnameservers != rconf.nnameservers ||
+	    memcmp(clean.nameserver, rconf.nameserver,
+	    sizeof(clean.nameserver)) != 0;
+	rconf = clean;
+	have_conf = 1;
+	cache_flush();
+	if (servers_changed)
+		dns_setup();
+	log_debug("%u nameservers, at most %u addresses per name",
+	    nservers, rconf.max_addresses);
+}
+
+static void
+resolver_before_drop(const struct child_init *init)
+{
+	/*
+	 * evdns draws query ids and 0x20 case bits from this generator:
+	 * seed it while the system's entropy is still within reach.
+	 */
+	if (evutil_secure_rng_init() == -1)
+		fatalx("cannot seed the random number generator");
+}
 
 static void
 resolver_after_drop(void)
@@ -42,12 +714,23 @@ resolver_after_drop(void)
 	if (pledge("stdio inet dns", NULL) == -1)
 		fatal("pledge");
 #endif
+	evdns_set_log_fn(dns_log);
+	dns_setup();		/* no nameservers until the parent sends them */
 }
 
 static void
 resolver_dispatch(struct imsg *imsg)
 {
-	fatalx("unexpected message type %u", imsg_get_type(imsg));
+	switch (imsg_get_type(imsg)) {
+	case IMSG_RESOLVER_CONF:
+		resolver_conf(imsg);
+		break;
+	case IMSG_RDNS_REQUEST:
+		resolver_request(imsg);
+		break;
+	default:
+		fatalx("unexpected message type %u", imsg_get_type(imsg));
+	}
 }
 
 void

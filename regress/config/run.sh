@@ -77,6 +77,7 @@ whitelist-time 3600
 whitelist-prefix4 32
 whitelist-prefix6 64
 max-entries 100000
+rdns-max-addresses 4
 pflog-interface pflog1
 pcap-filter "tcp port 25"
 user _mx
@@ -104,6 +105,7 @@ whitelist-time 60
 whitelist-prefix4 32
 whitelist-prefix6 64
 max-entries 100000
+rdns-max-addresses 4
 pflog-interface pflog2
 pcap-filter "port 25 and tcp"
 user _mxallowd
@@ -130,6 +132,9 @@ whitelist-time 120
 whitelist-prefix4 24
 whitelist-prefix6 56
 max-entries 1000
+rdns-max-addresses 9
+nameserver 192.0.2.53
+nameserver 2001:db8::53
 pflog-interface pflog3
 pcap-filter "port 25 # hash"
 user nobody
@@ -147,7 +152,8 @@ expect cmdline-long 0 "$SCRATCH/want" /dev/null -nv -c /dev/null \
     --queue-num 9 --whitelist-time=120 --pflog-interface pflog3 \
     --pcap-filter='port 25 # hash' --user nobody --chroot=/var/empty/x \
     --backend=pf --fake-action=drop --queue-maxlen 64 \
-    --whitelist-prefix4 24 --whitelist-prefix6=56 --max-entries 1000
+    --whitelist-prefix4 24 --whitelist-prefix6=56 --max-entries 1000 \
+    --rdns-max-addresses=9 --nameserver 192.0.2.53 --nameserver=2001:db8::53
 roundtrip cmdline-long-roundtrip
 
 # The last of a repeated scalar wins on the command line.
@@ -161,6 +167,7 @@ whitelist-time 20
 whitelist-prefix4 32
 whitelist-prefix6 64
 max-entries 100000
+rdns-max-addresses 4
 pflog-interface pflog0
 pcap-filter "port 25"
 user _mxallowd

@@ -28,6 +28,29 @@
 #   lab_track PID...		have lab_down kill these PIDs too
 #   lab_down			kill the lab's processes, delete the namespaces
 #
+# A third namespace, DNS, for the reverse-DNS tests (after lab_up):
+#
+#   SERVER                                     DNS
+#   192.0.2.52/32  2001:db8::52/128  veth      192.0.2.53/32  2001:db8::53/128
+#   (vdns, host routes to .53 / ::53) ------ (vdns, host routes back)
+#
+# Host routes only, so that nothing clashes with SERVER's on-link
+# 192.0.2.0/24 and 2001:db8::/64 towards CLIENT; SERVER's own /32 and /128
+# on vdns are the source addresses of its queries (IPv6 neighbour discovery
+# answers only for addresses on the asking link).
+#
+#   lab_dns_up			create DNS and the link (once per lab)
+#   lab_dns_start ARGS...	dnsmasq in DNS on both addresses, port 53,
+#				authoritative for nothing but what ARGS add
+#				(--ptr-record, --host-record, --addn-hosts,
+#				--cname, --local ...); returns once it answers
+#   lab_dns_fake ARGS...	regress/tools/fakedns ARGS on both addresses,
+#				port 53, instead; returns once both listen
+#   lab_dns_stop		kill what lab_dns_start / lab_dns_fake started
+#   lab_in_dns CMD...		run CMD in DNS
+#   lab_dns_query SERVER NAME TYPE
+#				mxprobe query from SERVER (prints its line)
+#
 # Cleanup, three layers, so that a failing test leaves nothing behind:
 # - lab_up chains onto the EXIT trap already set (call lib.sh's scratch
 #   BEFORE lab_up): on exit the earlier trap runs first (stop_daemon, so the
@@ -45,12 +68,17 @@
 # LAB_REAL6, LAB_SRC4A LAB_SRC4B (same /24) LAB_SRC4C (another /24),
 # LAB_SRC6A LAB_SRC6B (same /64) LAB_SRC6C (another /64), LAB_MXPROBE,
 # LAB_IPT4 LAB_IPT6 (the iptables commands in use), LAB_DIR (lab scratch).
+# lab_dns_up adds LAB_DNS (namespace), LAB_DNS4 LAB_DNS6 (the DNS server's
+# addresses), LAB_DNS_IF; lab_dns_start sets LAB_DNS_LOG (dnsmasq's
+# --log-queries file), lab_dns_fake LAB_DNS_FAKE_LOG4 / LAB_DNS_FAKE_LOG6.
 
 # Run rather than sourced (regress/run.sh runs every netns/*.sh): nothing to do.
 [ "${BASH_SOURCE[0]}" = "$0" ] && exit 0
 
 LAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export LAB_MXPROBE=${LAB_MXPROBE:-$LAB_TOP/regress/tools/mxprobe}
+export LAB_FAKEDNS=${LAB_FAKEDNS:-$LAB_TOP/regress/tools/fakedns}
+export LAB_DNSMASQ=${LAB_DNSMASQ:-/usr/sbin/dnsmasq}
 LAB_MAX_SECONDS=${LAB_MAX_SECONDS:-600}		# the watchdog's limit
 LAB_LISTEN_SECONDS=${LAB_LISTEN_SECONDS:-300}	# a listener's lifetime
 
@@ -61,6 +89,10 @@ export LAB_SRC4A=203.0.113.5 LAB_SRC4B=203.0.113.6 LAB_SRC4C=198.51.100.7
 export LAB_SRC6A=2001:db8:1::5 LAB_SRC6B=2001:db8:1::6 LAB_SRC6C=2001:db8:2::7
 
 LAB_SERVER='' LAB_CLIENT='' LAB_DIR='' LAB_WATCHDOG=''
+LAB_DNS='' LAB_DNS_NAME=''	# LAB_DNS once lab_dns_up made it; the name early
+LAB_DNS_PIDS=		# dnsmasq / fakedns, for lab_dns_stop
+export LAB_DNS_IF=vdns LAB_DNS4=192.0.2.53 LAB_DNS6=2001:db8::53
+LAB_DNS_SRV4=192.0.2.52 LAB_DNS_SRV6=2001:db8::52	# SERVER's end of vdns
 LAB_PIDS=		# lab_track'ed and other PIDs for lab_down
 LAB_LISTEN_PIDS=
 LAB_QUEUE_RULES=()	# "iptables|ip6tables RULE..." added by lab_queue
@@ -80,13 +112,15 @@ lab__kill_ns() {
 	ip netns del "$1" 2>/dev/null
 }
 
-# lab__watchdog OWNER SERVER CLIENT DIR: runs detached; cleans up after OWNER.
+# lab__watchdog OWNER SERVER CLIENT DIR DNS: runs detached; cleans up after
+# OWNER.  DNS is the name lab_dns_up would use, whether it ran or not.
 lab__watchdog() {
 	local owner=$1 i
 	for ((i = 0; i < LAB_MAX_SECONDS * 4; i++)); do
 		kill -0 "$owner" 2>/dev/null || break
 		sleep 0.25
 	done
+	lab__kill_ns "$5"
 	lab__kill_ns "$2"
 	lab__kill_ns "$3"
 	case $4 in /tmp/mxallowd-lab.*) rm -rf "$4" ;; esac
@@ -169,10 +203,12 @@ lab_up() {
 	lab_down
 	lab__trap
 	export LAB_SERVER=mxs-$suffix LAB_CLIENT=mxc-$suffix
+	LAB_DNS_NAME=mxd-$suffix
 	LAB_DIR=$(mktemp -d /tmp/mxallowd-lab.XXXXXX) || return 1
 	export LAB_DIR
 
 	# A leftover of a killed run with the same PID: remove it.
+	lab__kill_ns "$LAB_DNS_NAME"
 	lab__kill_ns "$LAB_SERVER"
 	lab__kill_ns "$LAB_CLIENT"
 	ip netns add "$LAB_SERVER" || return 1
@@ -180,7 +216,7 @@ lab_up() {
 	# Detached (a grandchild): a bare `wait` in a test does not wait for it.
 	owner=$BASHPID
 	LAB_WATCHDOG=$(lab__watchdog "$owner" "$LAB_SERVER" "$LAB_CLIENT" \
-	    "$LAB_DIR" </dev/null >/dev/null 2>&1 & echo $!)
+	    "$LAB_DIR" "$LAB_DNS_NAME" </dev/null >/dev/null 2>&1 & echo $!)
 
 	{
 		for ns in "$LAB_SERVER" "$LAB_CLIENT"; do
@@ -310,7 +346,10 @@ lab_down() {
 		wait "$p" 2>/dev/null
 	done
 	LAB_PIDS=
+	lab_dns_stop
 	LAB_QUEUE_RULES=()
+	[ -n "$LAB_DNS_NAME" ] && lab__kill_ns "$LAB_DNS_NAME"
+	LAB_DNS='' LAB_DNS_NAME=''
 	[ -n "$LAB_SERVER" ] && lab__kill_ns "$LAB_SERVER"
 	[ -n "$LAB_CLIENT" ] && lab__kill_ns "$LAB_CLIENT"
 	if [ -n "$LAB_WATCHDOG" ]; then
@@ -323,4 +362,148 @@ lab_down() {
 	fi
 	LAB_SERVER='' LAB_CLIENT=''
 	return 0
+}
+
+# --- the DNS namespace -----------------------------------------------------
+
+lab_in_dns() { ip netns exec "$LAB_DNS" "$@"; }
+
+# lab_dns_query SERVER NAME TYPE: one query from SERVER (the daemon's view);
+# prints mxprobe's line ("answer RCODE tc=N COUNT TYPE=VALUE ..." or
+# "timeout MS" / "error ..."), returns its status.
+lab_dns_query() {
+	[ -n "$LAB_SERVER" ] || { echo "error no lab"; return 3; }
+	ip netns exec "$LAB_SERVER" "$LAB_MXPROBE" query -t 500 "$1" 53 "$2" "$3"
+}
+
+# lab_dns_up: the DNS namespace and its link to SERVER; see the top.
+lab_dns_up() {
+	local ns
+	if [ -z "$LAB_SERVER" ] || [ -z "$LAB_DNS_NAME" ]; then
+		lab__log "lab_dns_up: no lab (lab_up first)"
+		return 1
+	fi
+	[ -n "$LAB_DNS" ] && return 0
+	lab__kill_ns "$LAB_DNS_NAME"
+	ip netns add "$LAB_DNS_NAME" || return 1
+	export LAB_DNS=$LAB_DNS_NAME
+	{
+		ip netns exec "$LAB_DNS" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+		    net.ipv6.conf.default.accept_dad=0 \
+		    net.ipv6.conf.all.dad_transmits=0 \
+		    net.ipv6.conf.default.dad_transmits=0 >/dev/null &&
+		ip -n "$LAB_DNS" link set lo up &&
+		ip link add name "$LAB_DNS_IF" netns "$LAB_SERVER" type veth \
+		    peer name "$LAB_DNS_IF" netns "$LAB_DNS" &&
+
+		ip -n "$LAB_SERVER" addr add "$LAB_DNS_SRV4/32" dev "$LAB_DNS_IF" &&
+		ip -n "$LAB_SERVER" addr add "$LAB_DNS_SRV6/128" dev "$LAB_DNS_IF" nodad &&
+		ip -n "$LAB_DNS" addr add "$LAB_DNS4/32" dev "$LAB_DNS_IF" &&
+		ip -n "$LAB_DNS" addr add "$LAB_DNS6/128" dev "$LAB_DNS_IF" nodad &&
+		ip -n "$LAB_SERVER" link set "$LAB_DNS_IF" up &&
+		ip -n "$LAB_DNS" link set "$LAB_DNS_IF" up &&
+
+		# More specific than SERVER's on-link /24 and /64 towards CLIENT.
+		ip -n "$LAB_SERVER" route add "$LAB_DNS4/32" dev "$LAB_DNS_IF" \
+		    src "$LAB_DNS_SRV4" &&
+		ip -n "$LAB_SERVER" -6 route add "$LAB_DNS6/128" dev "$LAB_DNS_IF" \
+		    src "$LAB_DNS_SRV6" &&
+		ip -n "$LAB_DNS" route add "$LAB_DNS_SRV4/32" dev "$LAB_DNS_IF" &&
+		ip -n "$LAB_DNS" -6 route add "$LAB_DNS_SRV6/128" dev "$LAB_DNS_IF" &&
+
+		LAB_IF=$LAB_DNS_IF lab__wait_up "$LAB_SERVER" &&
+		LAB_IF=$LAB_DNS_IF lab__wait_up "$LAB_DNS"
+	} || { lab__log "lab_dns_up failed"; lab__kill_ns "$LAB_DNS"; LAB_DNS=; return 1; }
+	for ns in "$LAB_SERVER" "$LAB_DNS"; do
+		if ip -n "$ns" -6 addr show dev "$LAB_DNS_IF" | grep -q tentative; then
+			lab__log "tentative IPv6 address on $LAB_DNS_IF in $ns"
+			lab__kill_ns "$LAB_DNS"; LAB_DNS=
+			return 1
+		fi
+	done
+	return 0
+}
+
+# lab_dns_stop: kill (by PID) the servers lab_dns_start / lab_dns_fake ran.
+lab_dns_stop() {
+	local p
+	for p in $LAB_DNS_PIDS; do
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	LAB_DNS_PIDS=
+	return 0
+}
+
+# lab__dns_wait_answer: both addresses answer a query (any answer), within 5 s.
+lab__dns_wait_answer() {
+	local a i out
+	for a in "$LAB_DNS4" "$LAB_DNS6"; do
+		for ((i = 0; i < 50; i++)); do
+			out=$(ip netns exec "$LAB_SERVER" "$LAB_MXPROBE" query \
+			    -t 100 "$a" 53 lab.invalid A)
+			[ "${out%% *}" = answer ] && break
+			sleep 0.1
+		done
+		if [ "${out%% *}" != answer ]; then
+			lab__log "DNS server on $a does not answer: $out"
+			return 1
+		fi
+	done
+}
+
+# lab_dns_start ARGS...: dnsmasq with ARGS in DNS (replaces a running one).
+lab_dns_start() {
+	local err
+	[ -n "$LAB_DNS" ] || { lab__log "lab_dns_start: no DNS (lab_dns_up)"; return 1; }
+	[ -x "$LAB_DNSMASQ" ] ||
+	    { lab__log "$LAB_DNSMASQ missing: regress/deps.sh (dnsmasq-base)"; return 1; }
+	lab_dns_stop
+	export LAB_DNS_LOG=$LAB_DIR/dnsmasq.log
+	err=$LAB_DIR/dnsmasq.err
+	: >"$LAB_DNS_LOG"
+	: >"$err"
+	# --no-daemon: no fork, no pid file, no change of user (so it can write
+	# its log under LAB_DIR).  --conf-file: not /etc/dnsmasq.conf.
+	ip netns exec "$LAB_DNS" "$LAB_DNSMASQ" --no-daemon --conf-file=/dev/null \
+	    --no-resolv --no-hosts --no-poll --bind-interfaces \
+	    --listen-address="$LAB_DNS4" --listen-address="$LAB_DNS6" \
+	    --port=53 --cache-size=0 --log-queries=extra \
+	    --log-facility="$LAB_DNS_LOG" "$@" </dev/null >/dev/null 2>"$err" &
+	LAB_DNS_PIDS=$!
+	if ! lab__dns_wait_answer; then
+		lab__log "dnsmasq: $(tail -3 "$err" "$LAB_DNS_LOG")"
+		lab_dns_stop
+		return 1
+	fi
+}
+
+# lab_dns_fake ARGS...: fakedns ARGS on both addresses (replaces a running
+# server); returns once both listen.  Its lines go to LAB_DNS_FAKE_LOG4/6.
+lab_dns_fake() {
+	local a out i ok
+	[ -n "$LAB_DNS" ] || { lab__log "lab_dns_fake: no DNS (lab_dns_up)"; return 1; }
+	[ -x "$LAB_FAKEDNS" ] ||
+	    { lab__log "$LAB_FAKEDNS missing: make regress/tools/fakedns"; return 1; }
+	lab_dns_stop
+	for a in 4 6; do
+		out=$LAB_DIR/fakedns$a.log
+		eval "export LAB_DNS_FAKE_LOG$a=\$out"
+		: >"$out"
+		eval "a=\$LAB_DNS$a"
+		ip netns exec "$LAB_DNS" "$LAB_FAKEDNS" "$@" "$a" 53 \
+		    </dev/null >"$out" 2>&1 &
+		LAB_DNS_PIDS="$LAB_DNS_PIDS $!"
+		ok=0
+		for ((i = 0; i < 100; i++)); do
+			grep -q '^listening' "$out" && { ok=1; break; }
+			grep -q '^error' "$out" && break
+			sleep 0.05
+		done
+		if [ $ok -eq 0 ]; then
+			lab__log "fakedns on $a: $(cat "$out")"
+			lab_dns_stop
+			return 1
+		fi
+	done
 }

@@ -53,7 +53,8 @@ check "chroot dir was created root-owned, mode 755" \
     test "$(stat -c '%u %a' "$SCRATCH/empty")" = "0 755"
 check "capture's working directory is its root" \
     test "$(readlink /proc/$capture/cwd)" = "$SCRATCH/empty"
-check "resolver is not chrooted" test "$(readlink /proc/$resolver/root)" = /
+check "resolver's root is the chroot dir too" \
+    test "$(readlink /proc/$resolver/root)" = "$SCRATCH/empty"
 
 check "SIGUSR1 logs the processes" kill -USR1 "$DAEMON_PID"
 check "SIGUSR1 output names capture" wait_log "capture process pid $capture, ready" 2
@@ -86,13 +87,28 @@ wait "$DAEMON_PID"; rc=$?
 DAEMON_PID=
 check "exit status 0 after SIGINT" test $rc -eq 0
 
-# The children hold no socket but unix ones: not the nfqueue netlink socket,
-# not the parent's raw sockets; and nothing the daemon was started with, such
-# as a descriptor of "/" that would let capture fchdir out of its chroot.
+# The children hold nothing but their own sockets: capture only unix ones,
+# the resolver also its DNS sockets (evdns' UDP sockets, unbound until the
+# first query, so in no table yet); never the parent's nfqueue netlink or raw
+# sockets, and nothing the daemon was started with, such as a descriptor of
+# "/" that would let capture fchdir out of its chroot.
 exec 9</
 start_daemon "$conf"
 exec 9<&-
 wait_log 'startup complete' || fail "restart for descriptors"
+# in_table INODE PID TABLE...: INODE is a socket listed in one of PID's
+# /proc/net TABLEs (inode is field 7 in unix, 9 in packet, 10 elsewhere).
+in_table() {
+	local inode=$1 pid=$2 t; shift 2
+	for t in "$@"; do
+		awk -v i="$inode" -v t="$t" '
+		    (t == "unix" && $7 == i) || (t == "packet" && $9 == i) ||
+		    (t == "netlink" && $10 == i) || $10 == i { f = 1 }
+		    END { exit !f }' /proc/$pid/net/$t 2>/dev/null && return 0
+	done
+	return 1
+}
+sleep 0.3	# the resolver sets up its DNS sockets after startup
 for role in capture resolver; do
 	pid=$(child_with_title "$DAEMON_PID" "$role")
 	bad=
@@ -103,13 +119,14 @@ for role in capture resolver; do
 		case $link in
 		socket:\[*\])
 			inode=${link#socket:[}; inode=${inode%]}
-			awk -v i="$inode" '$7 == i { f = 1 } END { exit !f }' \
-			    /proc/$pid/net/unix || bad="$bad $link"
-			;;
-		/*)	bad="$bad $link" ;;
+			in_table "$inode" $pid unix && continue
+			[ $role = resolver ] && ! in_table "$inode" $pid \
+			    netlink raw raw6 packet tcp tcp6 && continue
+			bad="$bad $link" ;;
+		*)	bad="$bad $link" ;;
 		esac
 	done
-	check "$role holds only unix sockets and no files beyond stdio (${bad:-none else})" test -z "$bad"
+	check "$role holds no files and no sockets but its own (${bad:-none else})" test -z "$bad"
 done
 parent_netlink=$(for fd in /proc/$DAEMON_PID/fd/*; do readlink "$fd"; done | grep -c socket)
 check "the parent holds the queue and raw sockets ($parent_netlink sockets)" test "$parent_netlink" -ge 4

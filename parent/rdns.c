@@ -1,0 +1,200 @@
+/*
+ * Copyright (c) 2026 The mxallowd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * Reverse-DNS whitelisting, the parent's side.  A newly whitelisted source
+ * is sent to the resolver; the resolver answers in its own time (verdicts
+ * never wait for it).  The parent remembers what it asked, in a bounded
+ * table, and accepts an answer only for a question still open: a resolver
+ * that answers anything else is treated as broken.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "imsgev.h"
+#include "log.h"
+#include "parent.h"
+#include "siphash.h"
+
+#define RDNS_OUTSTANDING_MAX	1024		/* a power of two */
+
+/* The open questions: chained hash buckets over a fixed pool of nodes. */
+struct question {
+	struct mxaddr	source;
+	int		next;		/* in its bucket or the free list; -1 */
+};
+
+static struct question	questions[RDNS_OUTSTANDING_MAX];
+static int		buckets[RDNS_OUTSTANDING_MAX];
+static int		free_head;
+static unsigned int	nquestions;
+static uint8_t		hash_key[SIPHASH_KEY_LEN];
+static int		enabled;
+static unsigned int	max_addresses;
+
+static int *
+bucket_of(const struct mxaddr *a)
+{
+	return &buckets[mxaddr_hash(hash_key, a->af, a->u.bytes) &
+	    (RDNS_OUTSTANDING_MAX - 1)];
+}
+
+/* The link that points at a's node, or at -1 where it would go. */
+static int *
+question_link(const struct mxaddr *a)
+{
+	int	*link = bucket_of(a);
+
+	while (*link != -1 &&
+	    memcmp(&questions[*link].source, a, sizeof(*a)) != 0)
+		link = &questions[*link].next;
+	return link;
+}
+
+/* Remove a's question; 0 if there was none. */
+static int
+question_remove(const struct mxaddr *a)
+{
+	int	*link = question_link(a), i = *link;
+
+	if (i == -1)
+		return 0;
+	*link = questions[i].next;
+	questions[i].next = free_head;
+	free_head = i;
+	nquestions--;
+	return 1;
+}
+
+void
+rdns_start(const struct mxallowd_conf *conf)
+{
+	struct resolver_conf	rc;
+	int			i;
+
+	enabled = !(conf->opts & OPT_NO_RDNS);
+	max_addresses = conf->rdns_max_addresses;
+	arc4random_buf(hash_key, sizeof(hash_key));
+	for (i = 0; i < RDNS_OUTSTANDING_MAX; i++) {
+		buckets[i] = -1;
+		questions[i].next = i + 1 < RDNS_OUTSTANDING_MAX ? i + 1 : -1;
+	}
+	free_head = 0;
+	if (!enabled)
+		return;
+
+	memset(&rc, 0, sizeof(rc));
+	if (conf->nnameservers > 0) {
+		memcpy(rc.nameserver, conf->nameserver, sizeof(rc.nameserver));
+		rc.nnameservers = conf->nnameservers;
+	} else
+		rc.nnameservers = resolvconf_nameservers(RESOLV_CONF,
+		    rc.nameserver, MAX_NAMESERVERS);
+	rc.max_addresses = max_addresses;
+	if (children_send(PROC_RESOLVER, IMSG_RESOLVER_CONF, &rc,
+	    sizeof(rc)) == -1)
+		fatal("send configuration to resolver");
+}
+
+/* Ask about a newly whitelisted source, once while the question is open. */
+void
+rdns_lookup(const struct mxaddr *source)
+{
+	struct rdns_request	 req;
+	int			*link, i;
+
+	if (!enabled)
+		return;
+	if (*(link = question_link(source)) != -1)
+		return;
+	if (free_head == -1) {
+		/* A flood of new sources: they stay whitelisted themselves. */
+		stats.rdns_failed++;
+		return;
+	}
+	i = free_head;
+	free_head = questions[i].next;
+	questions[i].source = *source;
+	questions[i].next = -1;
+	*link = i;
+	nquestions++;
+
+	memset(&req, 0, sizeof(req));
+	req.source = *source;
+	if (children_send(PROC_RESOLVER, IMSG_RDNS_REQUEST, &req,
+	    sizeof(req)) == -1)
+		fatal("send lookup to resolver");
+	stats.rdns_lookups++;
+}
+
+static int
+af_valid(const struct mxaddr *a)
+{
+	return a->af == AF_INET || a->af == AF_INET6;
+}
+
+/* IMSG_RDNS_ANSWER: checked to the last field before anything is used. */
+void
+rdns_answer(struct imsg *imsg)
+{
+	struct rdns_answer	a;
+	char			src[INET6_ADDRSTRLEN];
+	uint32_t		i;
+
+	imsg_payload(imsg, &a, sizeof(a), "rdns answer");
+	/* The hard limit: a reload may lower the cap under a lookup. */
+	if (!af_valid(&a.source) || a.naddrs > RDNS_MAX_ADDRESSES_LIMIT ||
+	    a.status < RDNS_CONFIRMED || a.status > RDNS_FAILED ||
+	    memchr(a.name, '\0', sizeof(a.name)) == NULL)
+		fatalx("rdns answer: malformed");
+	for (i = 0; i < a.naddrs; i++)
+		if (!af_valid(&a.addrs[i]))
+			fatalx("rdns answer: bad address");
+	if (!question_remove(&a.source))
+		fatalx("resolver answered about %s, which was not asked",
+		    mxaddr_ntop(&a.source, src, sizeof(src)));
+
+	mxaddr_ntop(&a.source, src, sizeof(src));
+	switch (a.status) {
+	case RDNS_CONFIRMED:
+		stats.rdns_confirmed++;
+		if (a.naddrs > max_addresses)
+			a.naddrs = max_addresses;
+		if (a.total > a.naddrs)
+			stats.rdns_capped++;
+		for (i = 0; i < a.naddrs; i++)
+			verdict_whitelist(&a.addrs[i], WL_RDNS);
+		log_debug("rdns %s: %s, %u of %u siblings whitelisted%s", src,
+		    a.name, a.naddrs, a.total, a.cached ? " (cached)" : "");
+		break;
+	case RDNS_UNCONFIRMED:
+		stats.rdns_unconfirmed++;
+		log_debug("rdns %s: %s%s does not resolve back, only the "
+		    "source stays whitelisted", src, a.name[0] ? a.name :
+		    "no name", a.cached ? " (cached)" : "");
+		break;
+	case RDNS_FAILED:
+		stats.rdns_failed++;
+		log_debug("rdns %s: lookup failed", src);
+		break;
+	}
+}

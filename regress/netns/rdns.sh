@@ -1,0 +1,468 @@
+#!/usr/bin/env bash
+# Reverse-DNS whitelisting end to end: SERVER runs the daemon, CLIENT sends,
+# a third namespace DNS serves the records (dnsmasq) or misbehaves
+# (regress/tools/fakedns).  A forward-confirmed name whitelists its other
+# addresses (IPv4 and IPv6, up to rdns-max-addresses); an unconfirmed one,
+# -b / no-rdns-whitelist, a dead or hostile DNS server whitelist only the
+# source, at once, and never stall a verdict or kill the daemon; a slow
+# lookup holds up no other.  Root; bounded to 120 s as a whole (RDNS_LIMIT).
+# Checks print "ok NAME" or "FAIL NAME: reason".
+source "$(dirname "$0")/../lib.sh"
+source "$REGRESS_DIR/netns/lab.sh"
+scratch				# before lab_up: lab_up chains onto its trap
+need_user
+
+LIMIT=${RDNS_LIMIT:-120}	# seconds, the whole script
+QUEUE=23
+START_NS=$(date +%s%N)
+trap 'fail "rdns.sh: over the $LIMIT s limit, stopped"; exit 143' TERM
+
+for tool in "$LAB_MXPROBE" "$LAB_FAKEDNS"; do
+	if [ ! -x "$tool" ]; then
+		fail "rdns: $tool missing (make regress/tools/mxprobe regress/tools/fakedns)"
+		exit 1
+	fi
+done
+if [ ! -x "$LAB_DNSMASQ" ]; then
+	fail "rdns: $LAB_DNSMASQ missing (regress/deps.sh installs dnsmasq-base)"
+	exit 1
+fi
+
+lab_up || { fail "rdns: lab_up"; exit 1; }
+# The time limit: SIGTERM to this shell (its trap reports and exits, the
+# EXIT trap tears everything down).  Killed by lab_down when we are done.
+main=$BASHPID
+( for ((t = 0; t < LIMIT * 10; t++)); do
+	sleep 0.1
+	kill -0 "$main" 2>/dev/null || exit 0
+  done
+  kill -TERM "$main" ) </dev/null >/dev/null 2>&1 &
+lab_track $!
+lab_listen 120 || { fail "rdns: lab_listen"; exit 1; }
+lab_queue $QUEUE || { fail "rdns: lab_queue"; exit 1; }
+lab_dns_up || { fail "rdns: lab_dns_up"; exit 1; }
+export DAEMON_NETNS=$LAB_SERVER	# for lib.sh's start_daemon
+
+# Extra senders in CLIENT: 203.0.113.100-198 (SERVER's on-link
+# 203.0.113.0/24 reaches them already).
+for ((k = 100; k <= 198; k++)); do
+	echo "addr add 203.0.113.$k/32 dev $LAB_IF"
+done | ip -n "$LAB_CLIENT" -batch - || { fail "rdns: extra CLIENT addresses"; exit 1; }
+
+# dnsmasq answers NXDOMAIN for any other name in these zones.
+ZONES=(--local=/in-addr.arpa/ --local=/ip6.arpa/ --local=/example.net/)
+NAMESERVER=$LAB_DNS4
+
+# conf EXTRA...: a configuration for the lab, plus extra lines.
+conf() {
+	{
+		echo "fake-mailserver $LAB_FAKE4"
+		echo "fake-mailserver $LAB_FAKE6"
+		echo "real-mailserver $LAB_REAL4"
+		echo "real-mailserver $LAB_REAL6"
+		echo "queue-num $QUEUE"
+		echo "chroot $SCRATCH/empty"
+		[ -n "$NAMESERVER" ] && echo "nameserver $NAMESERVER"
+		printf '%s\n' "$@"
+	} >"$SCRATCH/mxallowd.conf"
+	echo "$SCRATCH/mxallowd.conf"
+}
+
+# daemon_up [-b] EXTRA...: (re)start the daemon on conf EXTRA...
+daemon_up() {
+	local args=(-v)
+	if [ "${1:-}" = -b ]; then args+=(-b); shift; fi
+	if [ -n "${DAEMON_PID:-}" ]; then
+		kill -TERM "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID"; DAEMON_PID=
+	fi
+	start_daemon "$(conf "$@")" "${args[@]}"
+	if ! wait_log 'startup complete'; then
+		fail "daemon starts: $(tail -5 "$DAEMON_LOG")"
+		exit 1
+	fi
+}
+
+# expect NAME WANT [MAX_MS] PROBE_ARGS...: a real connect from CLIENT gives
+# WANT (connected, refused, timeout), within MAX_MS when given as a number.
+expect() {
+	local name=$1 want=$2 max='' out w ms
+	shift 2
+	if [[ $1 =~ ^[0-9]+$ ]]; then max=$1; shift; fi
+	out=$(lab_probe "$@")
+	read -r w ms <<<"$out"
+	if [ "$w" = "$want" ] && { [ -z "$max" ] || [ "$ms" -le "$max" ]; }; then
+		pass "$name ($out ms)"
+	else
+		fail "$name: got \"$out\", want $want${max:+ within $max ms}"
+	fi
+}
+
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# settled: lookups answered so far (confirmed + unconfirmed + failed), from
+# the last statistics line.
+settled() {
+	local c u f
+	c=$(stats_of rdns-confirmed) u=$(stats_of rdns-unconfirmed)
+	f=$(stats_of rdns-failed)
+	if [[ $c =~ ^[0-9]+$ && $u =~ ^[0-9]+$ && $f =~ ^[0-9]+$ ]]; then
+		echo $((c + u + f))
+	else
+		echo none
+	fi
+}
+
+# wait_settled N SECONDS: poll the statistics until N lookups are answered;
+# WAITED is the time it took (ms).  Bounded by SECONDS.
+wait_settled() {
+	local n=$1 limit=$(( $2 * 1000 )) t0 s
+	t0=$(now_ms)
+	while :; do
+		if request_stats; then
+			s=$(settled)
+			[[ $s =~ ^[0-9]+$ ]] && [ "$s" -ge "$n" ] && break
+		fi
+		WAITED=$(( $(now_ms) - t0 ))
+		[ "$WAITED" -ge "$limit" ] && return 1
+		sleep 0.1
+	done
+	WAITED=$(( $(now_ms) - t0 ))
+	return 0
+}
+
+# stats_are NAME KV...: check each name=value against the last statistics.
+stats_are() {
+	local name=$1 kv got
+	shift
+	for kv; do
+		got=$(stats_of "${kv%%=*}")
+		check "$name: ${kv%%=*} is ${kv#*=} (got $got)" test "$got" = "${kv#*=}"
+	done
+}
+
+# alive NAME: the parent and both children still run.
+alive() {
+	local c r
+	c=$(child_with_title "$DAEMON_PID" capture)
+	r=$(child_with_title "$DAEMON_PID" resolver)
+	if kill -0 "$DAEMON_PID" 2>/dev/null && [ -n "$c" ] && [ -n "$r" ]; then
+		pass "$1: parent and children alive"
+	else
+		fail "$1: daemon parent ${DAEMON_PID} capture '${c}' resolver '${r}': $(tail -3 "$DAEMON_LOG")"
+	fi
+}
+
+# rdns_log: the daemon's rdns log lines, for failure messages.
+rdns_log() {
+	grep -E '(parent|resolver): rdns ' "$DAEMON_LOG" | tail -6 | tr '\n' '|'
+	echo " $(grep 'statistics:' "$DAEMON_LOG" | tail -1 | grep -oE 'rdns-.*')"
+}
+
+# admitted SRC...: how many of SRC reach the real IPv4 MX; probes in parallel.
+admitted() {
+	local s pids=() n=0
+	for s; do
+		lab_probe -s "$s" "$LAB_REAL4" 25 >"$SCRATCH/adm.$s" 2>&1 &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for s; do
+		grep -q '^connected' "$SCRATCH/adm.$s" && n=$((n + 1))
+		rm -f "$SCRATCH/adm.$s"
+	done
+	echo $n
+}
+
+# dns_says NAME SERVER QNAME TYPE WANT: the DNS server's answer (as SERVER
+# sees it) matches the extended regex WANT; checks the test's own setup.
+dns_says() {
+	local out
+	out=$(lab_dns_query "$2" "$3" "$4")
+	check "$1: DNS setup: $3 $4 -> $out" grep -qE -- "$5" <<<"$out"
+}
+
+ptr4() {	# ptr4 ADDR: its in-addr.arpa name
+	local IFS=.
+	set -- $1
+	echo "$4.$3.$2.$1.in-addr.arpa"
+}
+ptr6() {	# ptr6 ADDR: its ip6.arpa name (the test's addresses: one "::")
+	printf '%s\n' "$1" | awk -F: '{
+	    hex = ""
+	    for (i = 1; i <= NF; i++) {
+		if ($i == "") {
+			if (i == 1 || i == NF) { hex = hex "0000"; continue }
+			for (j = 0; j < 8 - NF + 1; j++) hex = hex "0000"
+			continue
+		}
+		f = sprintf("%4s", $i); gsub(/ /, "0", f); hex = hex f
+	    }
+	    out = ""
+	    for (i = length(hex); i >= 1; i--) out = out substr(hex, i, 1) "."
+	    print out "ip6.arpa" }'
+}
+
+SRC5=$LAB_SRC4A		# 203.0.113.5
+SRC6=$LAB_SRC4B		# 203.0.113.6, same /24
+SRC7=$LAB_SRC4C		# 198.51.100.7, another /24
+
+# --- a forward-confirmed pool, IPv4 source --------------------------------
+NAMESERVER=$LAB_DNS4
+lab_dns_start "${ZONES[@]}" \
+    --ptr-record="$(ptr4 $SRC5),pool.example.net" \
+    --host-record=pool.example.net,$SRC5 \
+    --host-record=pool.example.net,$SRC6 \
+    --host-record=pool.example.net,$SRC7,$LAB_SRC6C || { fail "pool: dnsmasq"; exit 1; }
+dns_says "pool" $LAB_DNS4 $SRC5 PTR 'PTR=pool\.example\.net'
+dns_says "pool" $LAB_DNS4 pool.example.net A "^answer NOERROR tc=0 3 "
+daemon_up "whitelist-prefix6 128"
+expect "pool: $SRC7 blocked before anything" timeout -s $SRC7 $LAB_REAL4 25
+expect "pool: fake hit from $SRC5 resets" refused 1000 -s $SRC5 $LAB_FAKE4 25
+expect "pool: $SRC5 admitted at once" connected -s $SRC5 $LAB_REAL4 25
+if wait_settled 1 5; then
+	pass "pool: lookup answered in $WAITED ms"
+else
+	fail "pool: no lookup answered within 5 s: $(rdns_log)"
+fi
+expect "pool: $SRC7 (other /24, same name) admitted without a fake hit" \
+    connected -s $SRC7 $LAB_REAL4 25
+expect "pool: $SRC6 admitted" connected -s $SRC6 $LAB_REAL4 25
+expect "pool: the name's AAAA $LAB_SRC6C admitted" connected -s $LAB_SRC6C $LAB_REAL6 25
+expect "pool: $LAB_SRC6B (not the name's) blocked" timeout -s $LAB_SRC6B $LAB_REAL6 25
+request_stats
+stats_are "pool" fake-hits=1 rdns-lookups=1 rdns-confirmed=1 rdns-unconfirmed=0 \
+    rdns-capped=0 rdns-failed=0 entries=4
+check "pool: the resolver asked our DNS server (PTR, then A)" \
+    bash -c "grep -qi 'query\[PTR\] $(ptr4 $SRC5)' '$LAB_DNS_LOG' &&
+	grep -qi 'query\[A\] pool.example.net' '$LAB_DNS_LOG'"
+alive "pool"
+
+# --- a slow lookup does not hold up another ---------------------------------
+# dnsmasq forwards $SRC6's PTR zone to a fakedns that never answers (in DNS,
+# on its loopback) and answers $SRC5's itself: $SRC6's lookup hangs until
+# its DNS timeout while $SRC5's, asked after it, must go through at once.
+lab_in_dns "$LAB_FAKEDNS" -m silent -T 60 127.0.0.1 5353 \
+    </dev/null >"$LAB_DIR/slow.log" 2>&1 &
+lab_track $!
+lab_dns_start "${ZONES[@]}" \
+    --server="/$(ptr4 $SRC6)/127.0.0.1#5353" \
+    --ptr-record="$(ptr4 $SRC5),pool.example.net" \
+    --host-record=pool.example.net,$SRC5 \
+    --host-record=pool.example.net,$SRC7 || { fail "slow: dnsmasq"; exit 1; }
+out=$(lab_dns_query $LAB_DNS4 $SRC6 PTR)
+check "slow: DNS setup: $SRC6 PTR -> $out" test "${out%% *}" = timeout
+daemon_up
+expect "slow: fake hit from $SRC6 (slow lookup) resets" refused 1000 -s $SRC6 $LAB_FAKE4 25
+expect "slow: fake hit from $SRC5 resets" refused 1000 -s $SRC5 $LAB_FAKE4 25
+request_stats
+if wait_settled 1 2 && [ "$(stats_of rdns-confirmed)" = 1 ]; then
+	pass "slow: $SRC5's lookup answered in $WAITED ms, $SRC6's still out"
+else
+	fail "slow: $SRC5's lookup not answered within 2 s of its fake hit while $SRC6's hangs: $(rdns_log)"
+fi
+expect "slow: $SRC7 (in $SRC5's name) admitted" connected -s $SRC7 $LAB_REAL4 25
+if wait_settled 2 10; then
+	pass "slow: $SRC6's lookup ended too, in $WAITED ms more"
+else
+	fail "slow: $SRC6's lookup not ended within 10 s more: $(rdns_log)"
+fi
+request_stats
+stats_are "slow" rdns-lookups=2 rdns-confirmed=1 rdns-failed=1 entries=3
+alive "slow"
+
+# --- a name that does not resolve back; a source without a name -----------
+lab_dns_start "${ZONES[@]}" \
+    --ptr-record="$(ptr4 $SRC5),liar.example.net" \
+    --host-record=liar.example.net,$SRC6 \
+    --host-record=liar.example.net,$SRC7 || { fail "unconfirmed: dnsmasq"; exit 1; }
+dns_says "unconfirmed" $LAB_DNS4 $SRC5 PTR 'PTR=liar\.example\.net'
+dns_says "unconfirmed" $LAB_DNS4 $LAB_SRC6B PTR '^answer NXDOMAIN'
+daemon_up "whitelist-prefix6 128"
+expect "unconfirmed: fake hit from $SRC5 resets" refused 1000 -s $SRC5 $LAB_FAKE4 25
+expect "unconfirmed: fake hit from $LAB_SRC6B (no PTR) resets" refused 1000 \
+    -s $LAB_SRC6B $LAB_FAKE6 25
+if wait_settled 2 5; then
+	pass "unconfirmed: both lookups answered in $WAITED ms"
+else
+	fail "unconfirmed: lookups not answered within 5 s: $(rdns_log)"
+fi
+expect "unconfirmed: $SRC5 admitted" connected -s $SRC5 $LAB_REAL4 25
+expect "unconfirmed: $LAB_SRC6B admitted" connected -s $LAB_SRC6B $LAB_REAL6 25
+expect "unconfirmed: $SRC6 (the name's address) stays blocked" timeout -s $SRC6 $LAB_REAL4 25
+expect "unconfirmed: $SRC7 (the name's address) stays blocked" timeout -s $SRC7 $LAB_REAL4 25
+request_stats
+stats_are "unconfirmed" rdns-lookups=2 rdns-confirmed=0 rdns-unconfirmed=2 \
+    rdns-failed=0 entries=2
+alive "unconfirmed"
+
+# --- the cap: 20 addresses (an answer that fits 512 bytes), max 3 ---------
+WIDE=()
+for ((k = 100; k <= 118; k++)); do WIDE+=("203.0.113.$k"); done
+{ echo "$SRC5 wide.example.net"; for a in "${WIDE[@]}"; do echo "$a wide.example.net"; done
+} >"$LAB_DIR/wide.hosts"
+lab_dns_start "${ZONES[@]}" --ptr-record="$(ptr4 $SRC5),wide.example.net" \
+    --addn-hosts="$LAB_DIR/wide.hosts" || { fail "cap: dnsmasq"; exit 1; }
+dns_says "cap 20" $LAB_DNS4 wide.example.net A "^answer NOERROR tc=0 20 "
+daemon_up "rdns-max-addresses 3"
+n=$(admitted "${WIDE[@]}")
+check "cap 20: none of the name's 19 others admitted before ($n)" test "$n" = 0
+expect "cap 20: fake hit from $SRC5 resets" refused 1000 -s $SRC5 $LAB_FAKE4 25
+if wait_settled 1 5; then
+	pass "cap 20: lookup answered in $WAITED ms"
+else
+	fail "cap 20: no lookup answered within 5 s: $(rdns_log)"
+fi
+request_stats
+stats_are "cap 20" rdns-confirmed=1 rdns-capped=1 entries=4
+n=$(admitted "${WIDE[@]}")
+check "cap 20: exactly 3 of the name's 19 others admitted ($n)" test "$n" = 3
+alive "cap 20"
+
+# --- 100 addresses --------------------------------------------------------
+# 100 A records do not fit the 512 bytes of a UDP answer without EDNS:
+# dnsmasq sets TC.  A resolver that follows with TCP sees them all and
+# caps; one that cannot (libevent 2.1's evdns) fails the lookup.  Either
+# way: the source at once, never more than 1 + max entries.
+BIG=()
+for ((k = 100; k <= 198; k++)); do BIG+=("203.0.113.$k"); done
+{ echo "$SRC5 big.example.net"; for a in "${BIG[@]}"; do echo "$a big.example.net"; done
+} >"$LAB_DIR/big.hosts"
+lab_dns_start "${ZONES[@]}" --ptr-record="$(ptr4 $SRC5),big.example.net" \
+    --addn-hosts="$LAB_DIR/big.hosts" || { fail "cap 100: dnsmasq"; exit 1; }
+dns_says "cap 100" $LAB_DNS4 big.example.net A "^answer NOERROR tc=1 "
+daemon_up "rdns-max-addresses 3"
+expect "cap 100: fake hit from $SRC5 resets" refused 1000 -s $SRC5 $LAB_FAKE4 25
+expect "cap 100: $SRC5 admitted at once" connected -s $SRC5 $LAB_REAL4 25
+if wait_settled 1 15; then
+	pass "cap 100: lookup answered in $WAITED ms"
+else
+	fail "cap 100: no lookup answered within 15 s: $(rdns_log)"
+fi
+request_stats
+e=$(stats_of entries) c=$(stats_of rdns-capped) f=$(stats_of rdns-failed)
+if [ "$c" = 1 ] && [ "$e" = 4 ]; then
+	pass "cap 100: confirmed and capped: entries=$e rdns-capped=$c"
+elif [ "$f" = 1 ] && [ "$e" = 1 ]; then
+	pass "cap 100: truncated answer failed the lookup: entries=$e rdns-failed=$f (no TCP fallback)"
+else
+	fail "cap 100: want entries=4 rdns-capped=1 (or entries=1 rdns-failed=1), got entries=$e rdns-capped=$c rdns-failed=$f: $(rdns_log)"
+fi
+n=$(admitted "${BIG[@]}")
+check "cap 100: of the name's 99 others, as many admitted as whitelisted ($n, entries $e)" \
+    test "$n" = $((e - 1))
+alive "cap 100"
+
+# --- -b and no-rdns-whitelist: only the source ----------------------------
+lab_dns_start "${ZONES[@]}" \
+    --ptr-record="$(ptr4 $SRC5),pool.example.net" \
+    --host-record=pool.example.net,$SRC5 \
+    --host-record=pool.example.net,$SRC7 || { fail "-b: dnsmasq"; exit 1; }
+for how in "-b" "no-rdns-whitelist"; do
+	if [ "$how" = -b ]; then daemon_up -b; else daemon_up no-rdns-whitelist; fi
+	expect "$how: fake hit from $SRC5 resets" refused 1000 -s $SRC5 $LAB_FAKE4 25
+	expect "$how: $SRC5 admitted" connected -s $SRC5 $LAB_REAL4 25
+	# A lookup, were there one, is answered within milliseconds (above).
+	sleep 0.5
+	expect "$how: $SRC7 (same name) stays blocked" timeout -s $SRC7 $LAB_REAL4 25
+	request_stats
+	stats_are "$how" rdns-lookups=0 rdns-confirmed=0 entries=1
+done
+check "-b, no-rdns-whitelist: no query reached the DNS server" \
+    bash -c "! grep -qi 'query\[' <(grep -vi 'lab\.invalid' '$LAB_DNS_LOG')"
+alive "no-rdns-whitelist"
+
+# --- the DNS server down ----------------------------------------------------
+lab_dns_stop
+daemon_up
+expect "dns down: fake hit from $SRC5 resets" refused 1000 -s $SRC5 $LAB_FAKE4 25
+expect "dns down: $SRC5 admitted at once" connected 500 -s $SRC5 $LAB_REAL4 25
+request_stats
+check "dns down: admitted before any answer (settled $(settled))" test "$(settled)" = 0
+expect "dns down: another source's fake hit resets" refused 1000 -s $SRC6 $LAB_FAKE4 25
+expect "dns down: and it is admitted" connected 500 -s $SRC6 $LAB_REAL4 25
+expect "dns down: a third, never at the fake, blocked" timeout -s $SRC7 $LAB_REAL4 25
+if wait_settled 2 15; then
+	pass "dns down: both lookups ended in $WAITED ms"
+else
+	fail "dns down: lookups not ended within 15 s: $(rdns_log)"
+fi
+request_stats
+stats_are "dns down" rdns-lookups=2 rdns-failed=2 rdns-confirmed=0 entries=2
+expect "dns down: $SRC5 still admitted afterwards" connected -s $SRC5 $LAB_REAL4 25
+alive "dns down"
+
+# --- hostile DNS servers ------------------------------------------------------
+# Each mode in turn, one daemon run each.  longname cycles through its three
+# broken names, one per query: three sources ask in turn.
+for mode in silent servfail nxdomain longname many cnameloop garbage truncated; do
+	lab_dns_fake -m "$mode" -T 60 || { fail "$mode: fakedns"; continue; }
+	daemon_up
+	srcs=("$SRC5")
+	[ "$mode" = longname ] && srcs=("$SRC5" "$SRC6" "$SRC7")
+	n=0
+	for s in "${srcs[@]}"; do
+		n=$((n + 1))
+		expect "$mode: fake hit from $s resets" refused 1000 -s $s $LAB_FAKE4 25
+		expect "$mode: $s admitted at once" connected 500 -s $s $LAB_REAL4 25
+		if [ "$mode" = silent ]; then
+			request_stats
+			check "silent: admitted before any answer (settled $(settled))" \
+			    test "$(settled)" = 0
+			expect "silent: another source's fake hit resets" refused 1000 \
+			    -s $SRC6 $LAB_FAKE4 25
+			expect "silent: and it is admitted" connected 500 -s $SRC6 $LAB_REAL4 25
+			expect "silent: a third, never at the fake, blocked" timeout \
+			    -s $SRC7 $LAB_REAL4 25
+			n=$((n + 1))
+		fi
+		[ "$mode" = longname ] && wait_settled $n 5
+	done
+	if wait_settled $n 15; then
+		pass "$mode: $n lookup(s) ended in $WAITED ms"
+	else
+		fail "$mode: $n lookup(s) not ended within 15 s: $(rdns_log)"
+	fi
+	request_stats
+	c=$(stats_of rdns-confirmed) u=$(stats_of rdns-unconfirmed)
+	f=$(stats_of rdns-failed) e=$(stats_of entries)
+	check "$mode: failed or unconfirmed, nothing confirmed (failed=$f unconfirmed=$u confirmed=$c)" \
+	    test "$c" = 0 -a "$((f + u))" = "$n"
+	check "$mode: only the sources whitelisted (entries=$e)" test "$e" = "$n"
+	check "$mode: fakedns was asked" grep -q '^query ' "$LAB_DNS_FAKE_LOG4"
+	expect "$mode: $SRC5 still admitted afterwards" connected -s $SRC5 $LAB_REAL4 25
+	alive "$mode"
+done
+lab_dns_stop
+
+# --- IPv6: a pool with AAAA records, the nameserver over IPv6 ---------------
+NAMESERVER=$LAB_DNS6
+lab_dns_start "${ZONES[@]}" \
+    --ptr-record="$(ptr6 $LAB_SRC6A),pool6.example.net" \
+    --host-record=pool6.example.net,$LAB_SRC6A \
+    --host-record=pool6.example.net,$LAB_SRC6C || { fail "v6 pool: dnsmasq"; exit 1; }
+dns_says "v6 pool" $LAB_DNS6 $LAB_SRC6A PTR 'PTR=pool6\.example\.net'
+dns_says "v6 pool" $LAB_DNS6 pool6.example.net AAAA "^answer NOERROR tc=0 2 "
+daemon_up "whitelist-prefix6 128"
+expect "v6 pool: $LAB_SRC6C blocked before" timeout -s $LAB_SRC6C $LAB_REAL6 25
+expect "v6 pool: fake hit from $LAB_SRC6A resets" refused 1000 -s $LAB_SRC6A $LAB_FAKE6 25
+expect "v6 pool: $LAB_SRC6A admitted at once" connected -s $LAB_SRC6A $LAB_REAL6 25
+if wait_settled 1 5; then
+	pass "v6 pool: lookup answered in $WAITED ms"
+else
+	fail "v6 pool: no lookup answered within 5 s: $(rdns_log)"
+fi
+expect "v6 pool: $LAB_SRC6C (other /64, same name) admitted" connected \
+    -s $LAB_SRC6C $LAB_REAL6 25
+expect "v6 pool: $LAB_SRC6B (same /64, not the name's) blocked" timeout \
+    -s $LAB_SRC6B $LAB_REAL6 25
+request_stats
+stats_are "v6 pool" rdns-lookups=1 rdns-confirmed=1 rdns-failed=0 entries=2
+check "v6 pool: the query went over IPv6 (from $LAB_DNS_SRV6)" \
+    grep -qi "query\[PTR\] $(ptr6 $LAB_SRC6A) from $LAB_DNS_SRV6" "$LAB_DNS_LOG"
+alive "v6 pool"
+
+kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"; DAEMON_PID=
+check "statistics at exit carry the rdns counters" \
+    bash -c "tail -3 '$DAEMON_LOG' | grep 'statistics:' | grep -q 'rdns-lookups=1 rdns-confirmed=1 rdns-unconfirmed=0 rdns-capped=0 rdns-failed=0'"
+t=$(( ($(date +%s%N) - START_NS) / 1000000 ))
+check "rdns: whole script in $t ms (< $LIMIT s)" test "$t" -lt $((LIMIT * 1000))
