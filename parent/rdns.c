@@ -188,9 +188,14 @@ rdns_answer(struct imsg *imsg)
 		break;
 	case RDNS_UNCONFIRMED:
 		stats.rdns_unconfirmed++;
-		log_debug("rdns %s: %s%s does not resolve back, only the "
-		    "source stays whitelisted", src, a.name[0] ? a.name :
-		    "no name", a.cached ? " (cached)" : "");
+		if (a.name[0] == '\0')
+			log_debug("rdns %s: no usable PTR name, only the source "
+			    "stays whitelisted%s", src,
+			    a.cached ? " (cached)" : "");
+		else
+			log_debug("rdns %s: %s does not resolve back, only the "
+			    "source stays whitelisted%s", src, a.name,
+			    a.cached ? " (cached)" : "");
 		break;
 	case RDNS_FAILED:
 		stats.rdns_failed++;

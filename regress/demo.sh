@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # A self-contained demonstration, run from the build tree as root.  It
-# builds a small lab of two network namespaces (a sender with several
-# addresses, a mail host with a fake and a real MX address and a listener on
-# the wildcard address), runs mxallowd there, and tells the story with real
-# TCP connections.  Everything is torn down at the end.
+# builds a small lab of network namespaces (a sender with several addresses;
+# a mail host with a fake and a real MX address and a listener on the
+# wildcard address; a DNS server), runs mxallowd there, and tells the story
+# with real TCP connections.  Everything is torn down at the end.
 set -u
 source "$(dirname "$0")/lib.sh"
 source "$REGRESS_DIR/netns/lab.sh"
@@ -31,6 +31,13 @@ bold "== The lab"
 lab_up
 lab_listen 120
 lab_queue $QUEUE
+# A DNS server in a third namespace: 203.0.113.5 is named pool.example.net,
+# and that name has two addresses, 203.0.113.5 and 198.51.100.7.
+lab_dns_up
+lab_dns_start --local=/in-addr.arpa/ --local=/ip6.arpa/ --local=/example.net/ \
+    --ptr-record=5.113.0.203.in-addr.arpa,pool.example.net \
+    --host-record=pool.example.net,$LAB_SRC4A \
+    --host-record=pool.example.net,$LAB_SRC4C
 cat <<EOT
   mail host (namespace $LAB_SERVER): fake MX $LAB_FAKE4 and $LAB_FAKE6,
     real MX $LAB_REAL4 and $LAB_REAL6; a mail listener on the wildcard address,
@@ -42,6 +49,10 @@ cat <<EOT
 EOT
 lab_iptables -S INPUT | grep NFQUEUE | sed 's/^/    iptables /'
 lab_ip6tables -S INPUT | grep NFQUEUE | sed 's/^/    ip6tables /'
+cat <<EOT
+  DNS server (namespace $LAB_DNS, $LAB_DNS4): $LAB_SRC4A is named
+    pool.example.net, which resolves to $LAB_SRC4A and $LAB_SRC4C.
+EOT
 
 cat >"$SCRATCH/mxallowd.conf" <<EOT
 # the demo's mxallowd.conf
@@ -51,6 +62,7 @@ real-mailserver $LAB_REAL4
 real-mailserver $LAB_REAL6
 queue-num $QUEUE
 whitelist-prefix6 128
+nameserver $LAB_DNS4
 chroot $SCRATCH/empty
 EOT
 bold "== mxallowd -n checks the configuration"
@@ -75,6 +87,11 @@ try "spambot, straight to the real MX:" $LAB_SRC4A $LAB_REAL4
 try "the same host, as an MTA: first MX (fake):" $LAB_SRC4A $LAB_FAKE4
 try "  ... then the next MX (real):" $LAB_SRC4A $LAB_REAL4
 try "another host that never tried the fake MX:" $LAB_SRC4B $LAB_REAL4
+
+bold "== Reverse DNS: $LAB_SRC4A's name resolves back to it, and to $LAB_SRC4C"
+wait_log 'rdns 203.0.113.5: pool.example.net' 10
+grep 'rdns ' "$DAEMON_LOG" | sed 's/^/  /'
+try "the name's other address, never at the fake MX:" $LAB_SRC4C $LAB_REAL4
 
 bold "== IPv6: the same, per address family"
 try "straight to the real MX:" $LAB_SRC6A $LAB_REAL6

@@ -14,46 +14,7 @@ lab_listen 120
 lab_queue $QUEUE
 DAEMON_NETNS=$LAB_SERVER
 
-# conf EXTRA...: a configuration for the lab, plus extra lines.
-conf() {
-	{
-		echo "fake-mailserver $LAB_FAKE4"
-		echo "fake-mailserver $LAB_FAKE6"
-		echo "real-mailserver $LAB_REAL4"
-		echo "real-mailserver $LAB_REAL6"
-		echo "queue-num $QUEUE"
-		echo "chroot $SCRATCH/empty"
-		printf '%s\n' "$@"
-	} >"$SCRATCH/mxallowd.conf"
-	echo "$SCRATCH/mxallowd.conf"
-}
-
-# daemon_up EXTRA...: (re)start the daemon on conf EXTRA...
-daemon_up() {
-	if [ -n "${DAEMON_PID:-}" ]; then
-		kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"; DAEMON_PID=
-	fi
-	start_daemon "$(conf "$@")" -v
-	if ! wait_log 'startup complete'; then
-		fail "daemon starts: $(tail -5 "$DAEMON_LOG")"
-		exit 1
-	fi
-}
-
-# expect NAME WANT [MAX_MS] PROBE_ARGS...: a real connect from CLIENT gives
-# WANT (connected, refused, timeout), within MAX_MS when given as a number.
-expect() {
-	local name=$1 want=$2 max= out w ms
-	shift 2
-	if [[ $1 =~ ^[0-9]+$ ]]; then max=$1; shift; fi
-	out=$(lab_probe "$@")
-	read -r w ms <<<"$out"
-	if [ "$w" = "$want" ] && { [ -z "$max" ] || [ "$ms" -le "$max" ]; }; then
-		pass "$name ($out ms)"
-	else
-		fail "$name: got \"$out\", want $want${max:+ within $max ms}"
-	fi
-}
+source "$REGRESS_DIR/netns/e2e.sh"
 
 # --- fake-action reset (the default), one address per entry --------------
 daemon_up "whitelist-prefix6 128"
