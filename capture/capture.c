@@ -17,7 +17,9 @@
 /*
  * The capture process: the only one that reads packet bytes, so it runs
  * unprivileged, chrooted to an empty directory and without capabilities.
- * It decodes what the parent hands it and answers with a class per packet.
+ * With the nfqueue backend it decodes what the parent hands it and
+ * answers with a class per packet; with the pf backend it reads pflog
+ * records itself (pcapin.c) and reports what pf did with each.
  */
 
 #include <sys/types.h>
@@ -27,60 +29,53 @@
 #include <unistd.h>
 
 #include "child.h"
-#include "decode.h"
+#include "classify.h"
 #include "imsgev.h"
 #include "log.h"
+#include "pcapin.h"
 
+static void	capture_before_drop(const struct child_init *, int);
 static void	capture_after_drop(void);
 static void	capture_dispatch(struct imsg *);
 
 static const struct child_ops capture_ops = {
 	.role = PROC_CAPTURE,
+	.before_drop = capture_before_drop,
 	.after_drop = capture_after_drop,
 	.dispatch = capture_dispatch,
 };
 
-static struct capture_conf	cconf;
+/* Root, not yet chrooted: the one chance to open the pflog source. */
+static void
+capture_before_drop(const struct child_init *init, int fd)
+{
+	switch (init->source) {
+	case CAPTURE_QUEUE:
+		/* The parent hands us the packets; nothing to open. */
+		if (fd != -1)
+			close(fd);
+		break;
+	case CAPTURE_LIVE:
+	case CAPTURE_SAVEFILE:
+		pcapin_open(init, fd);
+		break;
+	default:
+		fatalx("init: unknown capture source %d", init->source);
+	}
+}
 
 static void
 capture_after_drop(void)
 {
 #ifdef __OpenBSD__
+	/*
+	 * Reading the bpf descriptor opened before the drop is read(2), and
+	 * a savefile is stdio: neither needs more than "stdio" (only
+	 * pcap_stats() would want "bpf", and we do not call it).
+	 */
 	if (pledge("stdio", NULL) == -1)
 		fatal("pledge");
 #endif
-}
-
-static int
-addr_in(const struct mxaddr *a, const struct mxaddr *list, uint32_t n)
-{
-	uint32_t	i;
-
-	for (i = 0; i < n; i++)
-		if (memcmp(a, &list[i], sizeof(*a)) == 0)
-			return 1;
-	return 0;
-}
-
-/* Only a SYN without ACK opens a connection; the rest is not ours. */
-static enum pkt_class
-classify(const struct pkt_raw *raw, struct pkt_info *info)
-{
-	switch (decode_ip(raw->data, raw->len, info)) {
-	case DECODE_MALFORMED:
-		return PKT_MALFORMED;
-	case DECODE_NOT_TCP:
-		return PKT_OTHER;
-	case DECODE_TCP:
-		break;
-	}
-	if ((info->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) != TCP_FLAG_SYN)
-		return PKT_OTHER;
-	if (addr_in(&info->dst, cconf.fake, cconf.nfake))
-		return PKT_FAKE;
-	if (addr_in(&info->dst, cconf.real, cconf.nreal))
-		return PKT_REAL;
-	return PKT_OTHER;
 }
 
 static void
@@ -99,7 +94,8 @@ capture_packets(struct imsg *imsg)
 		if (raw[i].len > PKT_COPY_MAX)
 			fatalx("packets: bad length %u", raw[i].len);
 		res[i].id = raw[i].id;
-		res[i].class = classify(&raw[i], &res[i].info);
+		res[i].class = classify(raw[i].data, raw[i].len,
+		    &res[i].info);
 	}
 	if (child_send(IMSG_RESULTS, res, n * sizeof(res[0])) == -1)
 		fatal("send results");
@@ -108,12 +104,16 @@ capture_packets(struct imsg *imsg)
 static void
 capture_dispatch(struct imsg *imsg)
 {
+	struct capture_conf	cc;
+
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CAPTURE_CONF:
-		imsg_payload(imsg, &cconf, sizeof(cconf), "capture conf");
-		if (cconf.nfake > MAX_MAILSERVERS ||
-		    cconf.nreal > MAX_MAILSERVERS)
+		imsg_payload(imsg, &cc, sizeof(cc), "capture conf");
+		if (cc.nfake > MAX_MAILSERVERS || cc.nreal > MAX_MAILSERVERS)
 			fatalx("capture conf: bad address count");
+		classify_setconf(&cc);
+		/* pflog records wait for the addresses they are judged by. */
+		pcapin_start();
 		break;
 	case IMSG_PACKETS:
 		capture_packets(imsg);

@@ -47,17 +47,22 @@ static void
 child_init(struct imsg *imsg)
 {
 	struct child_init	init;
+	int			fd;
 
 	if (initialised)
 		fatalx("init received twice");
 	imsg_payload(imsg, &init, sizeof(init), "init");
 	if (memchr(init.user, '\0', sizeof(init.user)) == NULL ||
-	    memchr(init.chroot, '\0', sizeof(init.chroot)) == NULL)
+	    memchr(init.chroot, '\0', sizeof(init.chroot)) == NULL ||
+	    memchr(init.pflog_if, '\0', sizeof(init.pflog_if)) == NULL ||
+	    memchr(init.pcap_filter, '\0', sizeof(init.pcap_filter)) == NULL)
 		fatalx("init: unterminated string");
 	log_setverbose(init.verbose);
 
 	if (ops->before_drop != NULL)
-		ops->before_drop(&init);
+		ops->before_drop(&init, imsg_get_fd(imsg));
+	else if ((fd = imsg_get_fd(imsg)) != -1)
+		close(fd);
 	drop_privileges(init.user, init.chroot);
 	if (ops->after_drop != NULL)
 		ops->after_drop();
@@ -128,6 +133,8 @@ child_main(const struct child_ops *child_ops, const struct child_logopts *lo)
 	child_evbase = event_init();
 	imsgev_init(&parent_iev, PARENT_SOCK_FILENO, "parent",
 	    child_dispatch_parent);
+	/* Only the parent can hand us a descriptor (a savefile to replay). */
+	imsgbuf_allow_fdpass(&parent_iev.ibuf);
 	imsgev_add(&parent_iev);
 	event_dispatch();
 	exit(0);

@@ -25,8 +25,12 @@
 /* What makes one child different from the other. */
 struct child_ops {
 	enum mxallowd_proc	 role;
-	/* Runs as root, just before the drop: open what needs privilege. */
-	void			(*before_drop)(const struct child_init *);
+	/*
+	 * Runs as root, just before the drop: open what needs privilege.
+	 * fd is a descriptor the parent attached to the init message (the
+	 * hook owns it), or -1.
+	 */
+	void			(*before_drop)(const struct child_init *, int);
 	/* Runs unprivileged: restrict further (pledge), set up the work. */
 	void			(*after_drop)(void);
 	/* One message from the parent, after initialisation. */

@@ -63,7 +63,15 @@ int
 imsgev_compose(struct imsgev *iev, uint32_t type, const void *data,
     size_t len)
 {
-	if (imsg_compose(&iev->ibuf, type, 0, 0, -1, data, len) == -1)
+	return imsgev_compose_fd(iev, type, -1, data, len);
+}
+
+/* The same, handing fd over to the peer (-1: none). */
+int
+imsgev_compose_fd(struct imsgev *iev, uint32_t type, int fd,
+    const void *data, size_t len)
+{
+	if (imsg_compose(&iev->ibuf, type, 0, 0, fd, data, len) == -1)
 		return -1;
 	imsgev_add(iev);
 	return 0;

@@ -37,6 +37,8 @@ void	imsgev_init(struct imsgev *, int, const char *,
 	    void (*)(int, short, void *));
 void	imsgev_add(struct imsgev *);
 int	imsgev_compose(struct imsgev *, uint32_t, const void *, size_t);
+int	imsgev_compose_fd(struct imsgev *, uint32_t, int, const void *,
+	    size_t);
 int	imsgev_io(struct imsgev *, short);
 void	imsgev_close(struct imsgev *);
 void	imsg_payload(struct imsg *, void *, size_t, const char *);

@@ -49,6 +49,8 @@
 #define DEFAULT_RDNS_MAX_ADDRESSES 4		/* besides the source itself */
 #define DEFAULT_PFLOG_IF	"pflog0"
 #define DEFAULT_PCAP_FILTER	"port 25"
+#define DEFAULT_PF_TABLE	"mx-white"
+#define PF_TABLE_NAME_MAX	32	/* PF_TABLE_NAME_SIZE, NUL included */
 
 #define MAX_MAILSERVERS		64		/* per list: fake and real */
 #define MAX_WHITELIST_TIME	(365 * 86400)
@@ -119,6 +121,8 @@ struct mxallowd_conf {
 	char		pcap_filter[PCAP_FILTER_MAX];
 	char		user[USER_NAME_MAX];
 	char		chroot[PATH_MAX];
+	char		pf_table[PF_TABLE_NAME_MAX];
+	char		replay[PATH_MAX];	/* command line: a pflog savefile */
 };
 
 /* What capture learns from the headers of one packet. */
@@ -164,6 +168,31 @@ struct pkt_result {
 	uint32_t	id;
 	uint32_t	class;		/* enum pkt_class */
 	struct pkt_info	info;
+};
+
+/*
+ * The pf backend: capture reads pflog records and reports each SYN it finds
+ * with pf's action and direction (values as in OpenBSD's pfvar.h); pf has
+ * already passed or blocked the packet, the parent only learns from it.
+ * An undecodable record (too short, a header of another length or layout,
+ * another family) comes as class PKT_MALFORMED.
+ */
+#define PFLOG_PASS		0	/* PF_PASS */
+#define PFLOG_BLOCK		1	/* PF_DROP */
+#define PFLOG_DIR_IN		1	/* PF_IN */
+#define PFLOG_DIR_OUT		2	/* PF_OUT */
+
+struct pf_event {
+	uint8_t		action;		/* PFLOG_PASS, PFLOG_BLOCK, ... */
+	uint8_t		dir;		/* PFLOG_DIR_IN, PFLOG_DIR_OUT */
+	uint8_t		pad[2];
+	uint32_t	class;		/* enum pkt_class */
+	struct pkt_info	info;
+};
+
+/* The end of a savefile: capture has sent every record it holds. */
+struct capture_eof {
+	uint64_t	records;
 };
 
 /* The addresses capture classifies by. */
@@ -222,6 +251,15 @@ enum imsg_type {
 	IMSG_RESOLVER_CONF,	/* parent -> resolver: struct resolver_conf */
 	IMSG_RDNS_REQUEST,	/* parent -> resolver: struct rdns_request */
 	IMSG_RDNS_ANSWER,	/* resolver -> parent: struct rdns_answer */
+	IMSG_PF_EVENTS,		/* capture -> parent: struct pf_event[1..BATCH] */
+	IMSG_CAPTURE_EOF,	/* capture -> parent: struct capture_eof */
+};
+
+/* Where capture's pflog records come from (pf backend). */
+enum capture_source {
+	CAPTURE_QUEUE,		/* none: the parent hands packets (nfqueue) */
+	CAPTURE_LIVE,		/* the pflog interface, opened before the drop */
+	CAPTURE_SAVEFILE	/* a pcap savefile, its descriptor attached */
 };
 
 /* What a child needs before it drops privileges. */
@@ -229,6 +267,9 @@ struct child_init {
 	char		user[USER_NAME_MAX];
 	char		chroot[PATH_MAX];	/* "" for no chroot */
 	int		verbose;
+	int		source;			/* capture: enum capture_source */
+	char		pflog_if[IFNAMSIZ];
+	char		pcap_filter[PCAP_FILTER_MAX];
 };
 
 #endif /* MXALLOWD_H */

@@ -66,13 +66,39 @@ child_init_message(const struct mxallowd_conf *conf, struct child_init *init)
 	strlcpy(init->user, conf->user, sizeof(init->user));
 	strlcpy(init->chroot, conf->chroot, sizeof(init->chroot));
 	init->verbose = log_getverbose();
+	/* Where capture's packets come from; the resolver ignores it. */
+	if (conf->backend == BACKEND_NFQUEUE)
+		init->source = CAPTURE_QUEUE;
+	else
+		init->source = conf->replay[0] != '\0' ? CAPTURE_SAVEFILE :
+		    CAPTURE_LIVE;
+	strlcpy(init->pflog_if, conf->pflog_if, sizeof(init->pflog_if));
+	strlcpy(init->pcap_filter, conf->pcap_filter,
+	    sizeof(init->pcap_filter));
 }
 
+/* What capture needs to tell fake from real. */
+static void
+capture_conf_message(const struct mxallowd_conf *conf,
+    struct capture_conf *cc)
+{
+	memset(cc, 0, sizeof(*cc));
+	memcpy(cc->fake, conf->fake, sizeof(cc->fake));
+	memcpy(cc->real, conf->real, sizeof(cc->real));
+	cc->nfake = conf->nfake;
+	cc->nreal = conf->nreal;
+}
+
+/*
+ * Start both children and give them what they need; capture_fd, if not -1,
+ * goes to capture with its init message (a savefile to replay).
+ */
 void
 children_start(const struct mxallowd_conf *conf, const char *self,
-    char *const logflags[])
+    char *const logflags[], int capture_fd)
 {
 	struct child_init	init;
+	struct capture_conf	cc;
 	struct child		*c;
 	int			 fd;
 
@@ -81,12 +107,44 @@ children_start(const struct mxallowd_conf *conf, const char *self,
 		c->pid = proc_start(c->role, self, logflags, &fd);
 		imsgev_init(&c->iev, fd, proc_name(c->role),
 		    children_dispatch);
+		/* capture may be handed a savefile with its init message. */
+		if (c->role == PROC_CAPTURE)
+			imsgbuf_allow_fdpass(&c->iev.ibuf);
 		child_init_message(conf, &init);
-		if (imsgev_compose(&c->iev, IMSG_CHILD_INIT, &init,
+		if (imsgev_compose_fd(&c->iev, IMSG_CHILD_INIT,
+		    c->role == PROC_CAPTURE ? capture_fd : -1, &init,
 		    sizeof(init)) == -1)
 			fatal("compose init");
+		if (c->role == PROC_CAPTURE) {
+			capture_conf_message(conf, &cc);
+			if (imsgev_compose(&c->iev, IMSG_CAPTURE_CONF, &cc,
+			    sizeof(cc)) == -1)
+				fatal("compose capture conf");
+		}
 		log_debug("started %s process, pid %d", proc_name(c->role),
 		    (int)c->pid);
+	}
+}
+
+/* What capture reports, for the backend that asked. */
+static void
+capture_message(struct imsg *imsg)
+{
+	switch (imsg_get_type(imsg)) {
+#ifdef __linux__
+	case IMSG_RESULTS:
+		verdict_results(imsg);
+		break;
+#endif
+	case IMSG_PF_EVENTS:
+		pf_events(imsg);
+		break;
+	case IMSG_CAPTURE_EOF:
+		pf_eof(imsg);
+		break;
+	default:
+		fatalx("capture: unexpected message type %u",
+		    imsg_get_type(imsg));
 	}
 }
 
@@ -134,9 +192,11 @@ children_dispatch(int fd, short event, void *arg)
 			rdns_answer(&imsg);
 			break;
 		case IMSG_RESULTS:
+		case IMSG_PF_EVENTS:
+		case IMSG_CAPTURE_EOF:
 			if (c->role != PROC_CAPTURE)
-				fatalx("results from %s", iev->peer);
-			verdict_results(&imsg);
+				fatalx("packet message from %s", iev->peer);
+			capture_message(&imsg);
 			break;
 		default:
 			fatalx("unexpected message type %u from %s",

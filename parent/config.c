@@ -112,6 +112,10 @@ static int	set_chroot(struct mxallowd_conf *, const char *,
 		    const struct keyword *, const char *, struct parse_state *);
 static int	set_flag(struct mxallowd_conf *, const char *,
 		    const struct keyword *, const char *, struct parse_state *);
+static int	set_pf_table(struct mxallowd_conf *, const char *,
+		    const struct keyword *, const char *, struct parse_state *);
+static int	set_replay(struct mxallowd_conf *, const char *,
+		    const struct keyword *, const char *, struct parse_state *);
 static int	set_nameserver(struct mxallowd_conf *, const char *,
 		    const struct keyword *, const char *, struct parse_state *);
 static int	set_number(struct mxallowd_conf *, const char *,
@@ -139,6 +143,8 @@ static const struct keyword keywords[] = {
 	    RDNS_MAX_ADDRESSES_LIMIT, ""),
 	SPECIAL("nameserver",		ARG_WORD, KW_REPEAT,	set_nameserver),
 	SPECIAL("pflog-interface",	ARG_WORD, 0,		set_pflog_if),
+	SPECIAL("pf-table",	ARG_WORD, 0,		set_pf_table),
+	SPECIAL("replay",		ARG_WORD, KW_CMDLINE,	set_replay),
 	SPECIAL("pcap-filter",	ARG_REST, 0,		set_pcap_filter),
 	SPECIAL("user",		ARG_WORD, 0,		set_user),
 	SPECIAL("chroot",		ARG_WORD, 0,		set_chroot),
@@ -203,6 +209,7 @@ conf_init(struct mxallowd_conf *conf)
 	    sizeof(conf->pcap_filter));
 	strlcpy(conf->user, MXALLOWD_USER, sizeof(conf->user));
 	strlcpy(conf->chroot, MXALLOWD_CHROOT, sizeof(conf->chroot));
+	strlcpy(conf->pf_table, DEFAULT_PF_TABLE, sizeof(conf->pf_table));
 }
 
 static const struct keyword *
@@ -385,6 +392,32 @@ set_addr(struct mxallowd_conf *conf, const char *origin,
 		lines[*n] = ps->lineno;
 	(*n)++;
 	return 0;
+}
+
+/* pf table names: what pfctl accepts, and no longer than pf allows. */
+static int
+set_pf_table(struct mxallowd_conf *conf, const char *origin,
+    const struct keyword *kw, const char *arg, struct parse_state *ps)
+{
+	const char	*p;
+
+	for (p = arg; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_') {
+			conf_err(origin, "%s: \"%s\" may only hold letters, "
+			    "digits, '-' and '_'", kw->name, arg);
+			return -1;
+		}
+	}
+	return set_string(origin, kw, conf->pf_table, sizeof(conf->pf_table),
+	    arg);
+}
+
+/* A savefile of pflog records to replay (command line only). */
+static int
+set_replay(struct mxallowd_conf *conf, const char *origin,
+    const struct keyword *kw, const char *arg, struct parse_state *ps)
+{
+	return set_string(origin, kw, conf->replay, sizeof(conf->replay), arg);
 }
 
 /* The resolver's servers; without any, /etc/resolv.conf's are used. */
@@ -665,6 +698,10 @@ conf_check(const struct mxallowd_conf *conf, const char *origin)
 	}
 	if (conf->backend == BACKEND_NFQUEUE && conf->queue_num == -1) {
 		conf_err(origin, "nfqueue backend needs queue-num");
+		errors++;
+	}
+	if (conf->replay[0] != '\0' && conf->backend != BACKEND_PF) {
+		conf_err(origin, "replay needs backend pf");
 		errors++;
 	}
 	return errors;

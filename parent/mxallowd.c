@@ -53,7 +53,9 @@ enum {
 	LONGOPT_PREFIX6,
 	LONGOPT_MAX_ENTRIES,
 	LONGOPT_RDNS_MAX,
-	LONGOPT_NAMESERVER
+	LONGOPT_NAMESERVER,
+	LONGOPT_PF_TABLE,
+	LONGOPT_REPLAY
 };
 
 /*
@@ -85,6 +87,8 @@ static const struct option longopts[] = {
 	{ "max-entries",	required_argument,	NULL, LONGOPT_MAX_ENTRIES },
 	{ "rdns-max-addresses",	required_argument,	NULL, LONGOPT_RDNS_MAX },
 	{ "nameserver",		required_argument,	NULL, LONGOPT_NAMESERVER },
+	{ "pf-table",		required_argument,	NULL, LONGOPT_PF_TABLE },
+	{ "replay",		required_argument,	NULL, LONGOPT_REPLAY },
 	{ NULL,			0,			NULL, 0 }
 };
 static const char shortopts[] = "bc:dFf:l:np:Q:qr:st:vX:";
@@ -104,7 +108,8 @@ usage(void)
 	    "[-t whitelist-time]\n"
 	    "\t[--backend nfqueue|pf] [--chroot dir] [--fake-action reset|drop]\n"
 	    "\t[--max-entries n] [--nameserver address] [--queue-maxlen n]\n"
-	    "\t[--rdns-max-addresses n] [--user name]\n"
+	    "\t[--pf-table name] [--rdns-max-addresses n] [--replay savefile]\n"
+	    "\t[--user name]\n"
 	    "\t[--whitelist-prefix4 bits] [--whitelist-prefix6 bits]\n");
 	exit(1);
 }
@@ -183,7 +188,7 @@ parent_signal(int sig, short event, void *arg)
 		break;
 	case SIGUSR1:
 		children_log_status();
-		verdict_log_stats();
+		policy_log_stats();
 		break;
 	case SIGHUP:
 		log_warnx("SIGHUP: reloading is not supported yet, ignored");
@@ -206,6 +211,7 @@ main(int argc, char *argv[])
 	enum mxallowd_proc		 proc;
 	size_t				 ncli = 0, i;
 	int				 ch, configtest = 0, errors, nflags;
+	int				 capture_fd = -1;
 
 	proctitle_init(argc, argv);
 	memset(&lo, 0, sizeof(lo));
@@ -290,8 +296,9 @@ main(int argc, char *argv[])
 	if (conf.backend != BACKEND_PF)
 		errx(1, "backend nfqueue is only available on Linux");
 #else
-	if (conf.backend != BACKEND_NFQUEUE)
-		errx(1, "backend pf is only available on OpenBSD");
+	if (conf.backend == BACKEND_PF && conf.replay[0] == '\0')
+		errx(1, "backend pf is only available on OpenBSD (elsewhere "
+		    "only to --replay a savefile)");
 #endif
 	if (geteuid() != 0)
 		errx(1, "need root privileges");
@@ -305,9 +312,15 @@ main(int argc, char *argv[])
 	log_setverbose(lo.verbose);
 	log_setquiet(lo.quiet);
 
-	/* Before daemonizing: a queue already in use is a startup error. */
-	verdict_open(&conf);
+	/*
+	 * Before daemonizing, so that a queue already in use or a missing pf
+	 * table is an error on the terminal and nothing runs.
+	 */
+	if (conf.backend == BACKEND_PF)
+		capture_fd = pf_open(&conf);
 #ifdef __linux__
+	else
+		verdict_open(&conf);
 	limit_parent_capabilities();
 #endif
 
@@ -335,8 +348,26 @@ main(int argc, char *argv[])
 		signal_set(&ev_sig[i], sigs[i], parent_signal, NULL);
 		signal_add(&ev_sig[i], NULL);
 	}
-	children_start(&conf, self, logflags);
-	verdict_start();
+	children_start(&conf, self, logflags, capture_fd);
+	policy_start(&conf, conf.backend == BACKEND_PF ? pf_changed : NULL);
+	rdns_start(&conf);
+	if (conf.backend == BACKEND_PF)
+		pf_start();
+#ifdef __linux__
+	else
+		verdict_start();
+#endif
+#ifdef __OpenBSD__
+	/*
+	 * From here on: the configuration to read again, the pf table
+	 * (/dev/pf is open), and signals to the children.
+	 */
+	if (unveil(conffile != NULL ? conffile : MXALLOWD_CONF, "r") == -1 ||
+	    unveil(NULL, NULL) == -1)
+		fatal("unveil");
+	if (pledge("stdio rpath pf proc", NULL) == -1)
+		fatal("pledge");
+#endif
 	event_dispatch();
 	fatalx("event loop ended");
 }

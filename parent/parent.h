@@ -19,6 +19,7 @@
 
 #include <imsg.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "mxallowd.h"
 #include "whitelist.h"
@@ -44,12 +45,14 @@ struct stats {
 	unsigned long long	rdns_unconfirmed;	/* no name, or not back */
 	unsigned long long	rdns_capped;		/* more siblings than allowed */
 	unsigned long long	rdns_failed;		/* timeouts, errors, too busy */
+	unsigned long long	pf_pushes;		/* table set */
+	unsigned long long	pf_errors;		/* table set failed */
 };
 extern struct stats	stats;
 
 /* children.c */
 void	children_start(const struct mxallowd_conf *, const char *,
-	    char *const []);
+	    char *const [], int);
 void	children_reap(void);
 void	children_log_status(void);
 void	children_shutdown(int) __attribute__((noreturn));
@@ -67,12 +70,28 @@ int	nfqueue_kernel_drops(unsigned long long *, unsigned long long *);
 void	tcpreset_open(void);
 void	tcpreset_send(const struct pkt_info *);
 
-/* verdict.c */
+/* policy.c */
+void	policy_start(const struct mxallowd_conf *, void (*)(void));
+time_t	policy_now(void);
+void	policy_fake_hit(const struct pkt_info *);
+int	policy_real(const struct pkt_info *);
+int	policy_refresh(const struct mxaddr *);
+void	policy_blocked(const struct pkt_info *);
+void	policy_whitelist(const struct mxaddr *, enum wl_reason);
+void	policy_foreach(void (*)(const struct wl_view *, void *), void *);
+void	policy_log_stats(void);
+
+/* verdict.c (nfqueue backend) */
 void	verdict_open(const struct mxallowd_conf *);
 void	verdict_start(void);
 void	verdict_results(struct imsg *);
-void	verdict_log_stats(void);
-void	verdict_whitelist(const struct mxaddr *, enum wl_reason);
+
+/* pf.c (pf backend) */
+int	pf_open(const struct mxallowd_conf *);
+void	pf_start(void);
+void	pf_changed(void);
+void	pf_events(struct imsg *);
+void	pf_eof(struct imsg *);
 
 /* rdns.c */
 void	rdns_start(const struct mxallowd_conf *);

@@ -67,6 +67,7 @@ conf_print(FILE *fp, const struct mxallowd_conf *conf)
 		fprintf(fp, "nameserver %s\n",
 		    mxaddr_ntop(&conf->nameserver[i], buf, sizeof(buf)));
 	fprintf(fp, "pflog-interface %s\n", conf->pflog_if);
+	fprintf(fp, "pf-table %s\n", conf->pf_table);
 	/* Quoted: the filter has blanks and may hold a '#'. */
 	fprintf(fp, "pcap-filter \"%s\"\n", conf->pcap_filter);
 	fprintf(fp, "user %s\n", conf->user);

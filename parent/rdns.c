@@ -182,7 +182,7 @@ rdns_answer(struct imsg *imsg)
 		if (a.total > a.naddrs)
 			stats.rdns_capped++;
 		for (i = 0; i < a.naddrs; i++)
-			verdict_whitelist(&a.addrs[i], WL_RDNS);
+			policy_whitelist(&a.addrs[i], WL_RDNS);
 		log_debug("rdns %s: %s, %u of %u siblings whitelisted%s", src,
 		    a.name, a.naddrs, a.total, a.cached ? " (cached)" : "");
 		break;

@@ -41,11 +41,13 @@ stats_log(size_t entries, size_t evicted)
 	    "reset-errors=%llu entries=%zu evicted=%zu whitelist-full=%llu "
 	    "enobufs=%llu queue-dropped=%llu user-dropped=%llu "
 	    "overflow=%llu rdns-lookups=%llu rdns-confirmed=%llu "
-	    "rdns-unconfirmed=%llu rdns-capped=%llu rdns-failed=%llu",
+	    "rdns-unconfirmed=%llu rdns-capped=%llu rdns-failed=%llu "
+	    "pf-pushes=%llu pf-errors=%llu",
 	    stats.fake_hits, stats.whitelisted,
 	    stats.admitted, stats.blocked, stats.other, stats.malformed,
 	    stats.resets, stats.reset_errors, entries, evicted,
 	    stats.whitelist_full, stats.queue_enobufs, qdrop, udrop,
 	    stats.pending_overflow, stats.rdns_lookups, stats.rdns_confirmed,
-	    stats.rdns_unconfirmed, stats.rdns_capped, stats.rdns_failed);
+	    stats.rdns_unconfirmed, stats.rdns_capped, stats.rdns_failed,
+	    stats.pf_pushes, stats.pf_errors);
 }

@@ -15,9 +15,9 @@
  */
 
 /*
- * From queued packet to verdict.  Queued packets go to capture in batches;
- * capture answers each, in order, with its class; here the class meets the
- * whitelist and becomes a verdict:
+ * The nfqueue backend's packet path: queued packets go to capture in
+ * batches; capture answers each, in order, with its class; the class meets
+ * the policy (policy.c) and becomes a verdict:
  *	FAKE		whitelist the source; reset (or drop) the connection
  *	REAL		accept and refresh if whitelisted, else drop (never a
  *			reset: the SYN's retransmission covers a race with the
@@ -42,7 +42,6 @@
 #include "whitelist.h"
 
 static const struct mxallowd_conf	*conf;
-static struct whitelist			*wl;
 
 /* Packets read from the queue and not yet sent to capture. */
 static struct pkt_raw			 batch[PKT_BATCH_MAX];
@@ -56,17 +55,8 @@ static size_t				 nbatch;
 static uint32_t				*pending;
 static size_t				 pending_cap, pending_head, npending;
 
-static struct event			 queue_ev, expire_ev;
+static struct event			 queue_ev;
 static int				 queue_fd = -1;
-
-static time_t
-now_monotonic(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
 
 static void
 batch_flush(void)
@@ -113,55 +103,18 @@ verdict_queue_readable(int fd, short event, void *arg)
 	nfqueue_flush();
 }
 
-static void
-verdict_expire(int fd, short event, void *arg)
-{
-	struct timeval	one_second = { 1, 0 };
-	size_t		n;
-
-	if ((n = whitelist_expire(wl, now_monotonic())) > 0)
-		log_debug("%zu whitelist entries expired", n);
-	evtimer_add(&expire_ev, &one_second);
-}
-
 /* Decide one packet; returns 1 to accept it. */
 static int
-verdict_decide(const struct pkt_result *r, time_t now)
+verdict_decide(const struct pkt_result *r)
 {
-	char	src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
-
 	switch (r->class) {
 	case PKT_FAKE:
-		stats.fake_hits++;
-		switch (whitelist_add(wl, &r->info.src, now,
-		    conf->whitelist_time, WL_FAKE_HIT)) {
-		case WL_ADDED:
-			stats.whitelisted++;
-			log_debug("whitelisted %s: connection to fake %s",
-			    mxaddr_ntop(&r->info.src, src, sizeof(src)),
-			    mxaddr_ntop(&r->info.dst, dst, sizeof(dst)));
-			rdns_lookup(&r->info.src);
-			break;
-		case WL_REFRESHED:
-			break;
-		case WL_FULL:
-			stats.whitelist_full++;
-			break;
-		}
+		policy_fake_hit(&r->info);
 		if (conf->fake_action == FAKE_RESET)
 			tcpreset_send(&r->info);
 		return 0;
 	case PKT_REAL:
-		if (whitelist_admit(wl, &r->info.src, now,
-		    conf->whitelist_time)) {
-			stats.admitted++;
-			return 1;
-		}
-		stats.blocked++;
-		log_debug("blocked %s: connection to real %s",
-		    mxaddr_ntop(&r->info.src, src, sizeof(src)),
-		    mxaddr_ntop(&r->info.dst, dst, sizeof(dst)));
-		return 0;
+		return policy_real(&r->info);
 	case PKT_OTHER:
 		stats.other++;
 		return 1;
@@ -178,7 +131,6 @@ verdict_results(struct imsg *imsg)
 {
 	struct pkt_result	results[PKT_BATCH_MAX];
 	size_t			len = imsg_get_len(imsg), n, i;
-	time_t			now = now_monotonic();
 
 	if (len == 0 || len % sizeof(results[0]) != 0 ||
 	    len > sizeof(results))
@@ -194,41 +146,9 @@ verdict_results(struct imsg *imsg)
 			fatalx("capture: bad class %u", results[i].class);
 		pending_head = (pending_head + 1) % pending_cap;
 		npending--;
-		nfqueue_verdict(results[i].id, verdict_decide(&results[i], now));
+		nfqueue_verdict(results[i].id, verdict_decide(&results[i]));
 	}
 	nfqueue_flush();
-}
-
-/* An address whitelisted for another reason than its own fake hit. */
-void
-verdict_whitelist(const struct mxaddr *a, enum wl_reason reason)
-{
-	if (whitelist_add(wl, a, now_monotonic(), conf->whitelist_time,
-	    reason) == WL_FULL)
-		stats.whitelist_full++;
-}
-
-void
-verdict_log_stats(void)
-{
-	if (wl != NULL)
-		stats_log(whitelist_count(wl), whitelist_evictions(wl));
-}
-
-/* What capture needs to tell fake from real. */
-static void
-send_capture_conf(void)
-{
-	struct capture_conf	cc;
-
-	memset(&cc, 0, sizeof(cc));
-	memcpy(cc.fake, conf->fake, sizeof(cc.fake));
-	memcpy(cc.real, conf->real, sizeof(cc.real));
-	cc.nfake = conf->nfake;
-	cc.nreal = conf->nreal;
-	if (children_send(PROC_CAPTURE, IMSG_CAPTURE_CONF, &cc,
-	    sizeof(cc)) == -1)
-		fatal("send configuration to capture");
 }
 
 /*
@@ -243,26 +163,16 @@ verdict_open(const struct mxallowd_conf *c)
 	tcpreset_open();
 }
 
-/* Once the children run: the whitelist, the events, the exit report. */
+/* Once the children run: read the queue. */
 void
 verdict_start(void)
 {
-	wl = whitelist_new(conf->max_entries, conf->whitelist_prefix4,
-	    conf->whitelist_prefix6);
-	if (wl == NULL)
-		fatal("whitelist");
 	for (pending_cap = 1; pending_cap < (size_t)conf->queue_maxlen +
 	    PKT_BATCH_MAX; pending_cap <<= 1)
 		;
 	if ((pending = calloc(pending_cap, sizeof(*pending))) == NULL)
 		fatal(NULL);
-	send_capture_conf();
-	rdns_start(conf);
-
 	event_set(&queue_ev, queue_fd, EV_READ | EV_PERSIST,
 	    verdict_queue_readable, NULL);
 	event_add(&queue_ev, NULL);
-	evtimer_set(&expire_ev, verdict_expire, NULL);
-	verdict_expire(0, 0, NULL);
-	atexit(verdict_log_stats);
 }

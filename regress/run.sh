@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Runs the regress suite (or the groups named as arguments: unit config build proc netns)
+# Runs the regress suite (or the groups named as arguments: unit config build proc replay netns)
 # and ends with one line "N passed, M failed".  Exit status is 0 only when
 # nothing failed.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
-groups=${*:-unit config build proc netns}
+groups=${*:-unit config build proc replay netns}
 out=$(mktemp /tmp/mxallowd-run.XXXXXX)
 trap 'rm -f "$out"' EXIT
 
@@ -34,7 +34,7 @@ for g in $groups; do
 		done ;;
 	config)
 		run config bash "$here/config/run.sh" ;;
-	build|proc|netns)
+	build|proc|replay|netns)
 		for t in "$here"/$g/*.sh; do
 			run "$(basename "$t")" bash "$t"
 		done ;;

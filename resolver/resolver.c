@@ -115,7 +115,7 @@ struct lookup {
 
 RB_HEAD(lookup_tree, lookup);
 
-static void	resolver_before_drop(const struct child_init *);
+static void	resolver_before_drop(const struct child_init *, int);
 static void	resolver_after_drop(void);
 static void	resolver_dispatch(struct imsg *);
 static int	lookup_cmp(const struct lookup *, const struct lookup *);
@@ -697,7 +697,7 @@ resolver_conf(struct imsg *imsg)
 }
 
 static void
-resolver_before_drop(const struct child_init *init)
+resolver_before_drop(const struct child_init *init, int fd)
 {
 	/*
 	 * evdns draws query ids and 0x20 case bits from this generator:

@@ -79,6 +79,7 @@ whitelist-prefix6 64
 max-entries 100000
 rdns-max-addresses 4
 pflog-interface pflog1
+pf-table mx-white
 pcap-filter "tcp port 25"
 user _mx
 chroot /var/empty/mx
@@ -107,6 +108,7 @@ whitelist-prefix6 64
 max-entries 100000
 rdns-max-addresses 4
 pflog-interface pflog2
+pf-table mx-white
 pcap-filter "port 25 and tcp"
 user _mxallowd
 chroot /var/empty
@@ -136,6 +138,7 @@ rdns-max-addresses 9
 nameserver 192.0.2.53
 nameserver 2001:db8::53
 pflog-interface pflog3
+pf-table mx-test
 pcap-filter "port 25 # hash"
 user nobody
 chroot /var/empty/x
@@ -153,7 +156,8 @@ expect cmdline-long 0 "$SCRATCH/want" /dev/null -nv -c /dev/null \
     --pcap-filter='port 25 # hash' --user nobody --chroot=/var/empty/x \
     --backend=pf --fake-action=drop --queue-maxlen 64 \
     --whitelist-prefix4 24 --whitelist-prefix6=56 --max-entries 1000 \
-    --rdns-max-addresses=9 --nameserver 192.0.2.53 --nameserver=2001:db8::53
+    --rdns-max-addresses=9 --nameserver 192.0.2.53 --nameserver=2001:db8::53 \
+    --pf-table=mx-test
 roundtrip cmdline-long-roundtrip
 
 # The last of a repeated scalar wins on the command line.
@@ -169,6 +173,7 @@ whitelist-prefix6 64
 max-entries 100000
 rdns-max-addresses 4
 pflog-interface pflog0
+pf-table mx-white
 pcap-filter "port 25"
 user _mxallowd
 chroot /var/empty
@@ -181,6 +186,13 @@ expect cmdline-last-wins 0 "$SCRATCH/want" /dev/null -nv -c /dev/null \
 # Everything on the command line; -c /dev/null keeps /etc out of it.
 expect cmdline-configtest 0 "$SCRATCH/configok" /dev/null -n -c /dev/null \
     -f 192.0.2.1 -r 2001:db8::2 -Q 0
+
+# --replay is a pf-backend dry run.
+want <<'EOF'
+/dev/null: replay needs backend pf
+EOF
+expect cmdline-replay-needs-pf 1 /dev/null "$SCRATCH/want" -n -c /dev/null \
+    -f 192.0.2.1 -r 192.0.2.2 -Q 0 --replay /nonexistent.pcap
 
 # Duplicates and fake/real overlap across file and command line.
 want <<'EOF'

@@ -1,0 +1,197 @@
+/*
+ * Copyright (c) 2026 The mxallowd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The pf backend.  pf itself passes and blocks, by the table <mx-white>
+ * (pf-table); its rules log to pflog, where capture reads them.  Here the
+ * reports become whitelist changes, and the whitelist becomes the table:
+ *	a blocked inbound SYN to a fake address	whitelists the source
+ *	a passed inbound SYN to a real address	refreshes the source
+ *	a blocked inbound SYN to a real address	is counted as blocked
+ * Changes are coalesced: the whole table is set at most once a second, in
+ * one DIOCRSETADDRS (what pledge "pf" allows), which also drops expired
+ * entries and, at startup, whatever a previous run left in the table.
+ *
+ * With --replay the records come from a savefile and nothing touches pf:
+ * a dry run that reports what mxallowd would have done, then exits.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <event.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "imsgev.h"
+#include "log.h"
+#include "parent.h"
+#include "pftable.h"
+
+#define PF_PUSH_DELAY	1	/* seconds: changes are coalesced this long */
+
+static const struct mxallowd_conf	*conf;
+static int				 dry_run;
+static int				 push_scheduled;
+static struct event			 push_ev;
+
+/* The table, built from the whitelist for one push. */
+struct table_build {
+	struct pftable_entry	*entries;
+	size_t			 n, cap;
+};
+
+static void
+add_entry(const struct wl_view *v, void *arg)
+{
+	struct table_build	*b = arg;
+	struct pftable_entry	*e;
+	size_t			 cap;
+
+	if (b->n == b->cap) {
+		cap = b->cap ? b->cap * 2 : 1024;
+		if ((e = reallocarray(b->entries, cap, sizeof(*e))) == NULL)
+			fatal(NULL);
+		b->entries = e;
+		b->cap = cap;
+	}
+	b->entries[b->n].net = v->net;
+	b->entries[b->n].prefixlen = v->prefixlen;
+	b->n++;
+}
+
+/* Make the table equal to the whitelist; on failure, try again later. */
+static void
+pf_push(int fd, short event, void *arg)
+{
+	struct table_build	b;
+
+	push_scheduled = 0;
+	memset(&b, 0, sizeof(b));
+	policy_foreach(add_entry, &b);
+	if (pftable_set(b.entries, b.n) == -1) {
+		stats.pf_errors++;
+		pf_changed();
+	} else
+		stats.pf_pushes++;
+	free(b.entries);
+}
+
+/* The whitelist changed: push it soon, once for all changes till then. */
+void
+pf_changed(void)
+{
+	struct timeval	delay = { PF_PUSH_DELAY, 0 };
+
+	if (dry_run || push_scheduled)
+		return;
+	push_scheduled = 1;
+	evtimer_add(&push_ev, &delay);
+}
+
+/*
+ * Before the children start: open the table (a missing one stops the
+ * daemon here), or for a replay, the savefile, whose descriptor goes to
+ * capture.  Returns that descriptor or -1.
+ */
+int
+pf_open(const struct mxallowd_conf *c)
+{
+	int	fd;
+
+	conf = c;
+	evtimer_set(&push_ev, pf_push, NULL);
+	if (conf->replay[0] != '\0') {
+		dry_run = 1;
+		if ((fd = open(conf->replay, O_RDONLY | O_CLOEXEC)) == -1)
+			fatal("replay %s", conf->replay);
+		log_info("replaying %s, a dry run: the pf table is not "
+		    "touched", conf->replay);
+		return fd;
+	}
+	if (pftable_open(conf->pf_table) == -1)
+		fatalx("cannot use pf table <%s>", conf->pf_table);
+	return -1;
+}
+
+/* Once the whitelist exists: reconcile the table with it. */
+void
+pf_start(void)
+{
+	if (!dry_run)
+		pf_push(0, 0, NULL);
+}
+
+static void
+pf_event(const struct pf_event *e)
+{
+	if (e->class == PKT_MALFORMED) {
+		stats.malformed++;
+		return;
+	}
+	if (e->dir != PFLOG_DIR_IN || e->class == PKT_OTHER) {
+		stats.other++;
+		return;
+	}
+	if (e->class == PKT_FAKE && e->action != PFLOG_PASS)
+		policy_fake_hit(&e->info);
+	else if (e->class == PKT_REAL && e->action == PFLOG_PASS) {
+		/* pf passed it, by the table or by a rule of its own. */
+		policy_refresh(&e->info.src);
+		stats.admitted++;
+	} else if (e->class == PKT_REAL)
+		policy_blocked(&e->info);
+	else
+		stats.other++;	/* a passed SYN to a fake: pf.conf's business */
+}
+
+/* IMSG_PF_EVENTS from capture. */
+void
+pf_events(struct imsg *imsg)
+{
+	struct pf_event	events[PKT_BATCH_MAX];
+	size_t		len = imsg_get_len(imsg), n, i;
+
+	if (conf == NULL)
+		fatalx("pf events, but the pf backend is not in use");
+	if (len == 0 || len % sizeof(events[0]) != 0 || len > sizeof(events))
+		fatalx("pf events from capture: bad size %zu", len);
+	n = len / sizeof(events[0]);
+	imsg_payload(imsg, events, len, "pf events");
+	for (i = 0; i < n; i++) {
+		if (events[i].class < PKT_FAKE ||
+		    events[i].class > PKT_MALFORMED)
+			fatalx("capture: bad class %u", events[i].class);
+		pf_event(&events[i]);
+	}
+}
+
+/* IMSG_CAPTURE_EOF: a replay is over; report and stop. */
+void
+pf_eof(struct imsg *imsg)
+{
+	struct capture_eof	eof;
+
+	if (conf == NULL || !dry_run)
+		fatalx("capture reached the end of a savefile not replayed");
+	imsg_payload(imsg, &eof, sizeof(eof), "capture eof");
+	log_info("replay of %s done: %llu records", conf->replay,
+	    (unsigned long long)eof.records);
+	children_shutdown(0);
+}

@@ -1,0 +1,173 @@
+/*
+ * Copyright (c) 2026 The mxallowd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * What a connection attempt means, whichever backend saw it: a SYN to a
+ * fake address whitelists its source (and asks the resolver about it); a
+ * SYN to a real address is admitted, and its entry refreshed, only when the
+ * source is whitelisted.  The whitelist, its expiry and the statistics at
+ * exit live here; the backends turn the answers into verdicts (nfqueue) or
+ * into the contents of a pf table (pf).
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <event.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "config.h"
+#include "log.h"
+#include "parent.h"
+
+static const struct mxallowd_conf	*conf;
+static struct whitelist			*wl;
+static struct event			 expire_ev;
+static void				(*changed)(void);
+
+time_t
+policy_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static void
+whitelist_changed(void)
+{
+	if (changed != NULL)
+		changed();
+}
+
+static void
+policy_expire(int fd, short event, void *arg)
+{
+	struct timeval	one_second = { 1, 0 };
+	size_t		n;
+
+	if ((n = whitelist_expire(wl, policy_now())) > 0) {
+		log_debug("%zu whitelist entries expired", n);
+		whitelist_changed();
+	}
+	evtimer_add(&expire_ev, &one_second);
+}
+
+/* A SYN to a fake address. */
+void
+policy_fake_hit(const struct pkt_info *syn)
+{
+	char	src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+
+	stats.fake_hits++;
+	switch (whitelist_add(wl, &syn->src, policy_now(),
+	    conf->whitelist_time, WL_FAKE_HIT)) {
+	case WL_ADDED:
+		stats.whitelisted++;
+		log_debug("whitelisted %s: connection to fake %s",
+		    mxaddr_ntop(&syn->src, src, sizeof(src)),
+		    mxaddr_ntop(&syn->dst, dst, sizeof(dst)));
+		whitelist_changed();
+		rdns_lookup(&syn->src);
+		break;
+	case WL_REFRESHED:
+		break;
+	case WL_FULL:
+		stats.whitelist_full++;
+		break;
+	}
+}
+
+/* Refresh the source's entry if it has one: 1 if it is whitelisted. */
+int
+policy_refresh(const struct mxaddr *src)
+{
+	return whitelist_admit(wl, src, policy_now(), conf->whitelist_time);
+}
+
+/* A SYN to a real address that was not let through. */
+void
+policy_blocked(const struct pkt_info *syn)
+{
+	char	src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+
+	stats.blocked++;
+	log_debug("blocked %s: connection to real %s",
+	    mxaddr_ntop(&syn->src, src, sizeof(src)),
+	    mxaddr_ntop(&syn->dst, dst, sizeof(dst)));
+}
+
+/* A SYN to a real address, ours to decide: 1 to let it through. */
+int
+policy_real(const struct pkt_info *syn)
+{
+	if (policy_refresh(&syn->src)) {
+		stats.admitted++;
+		return 1;
+	}
+	policy_blocked(syn);
+	return 0;
+}
+
+/* An address whitelisted for another reason than its own fake hit. */
+void
+policy_whitelist(const struct mxaddr *a, enum wl_reason reason)
+{
+	switch (whitelist_add(wl, a, policy_now(), conf->whitelist_time,
+	    reason)) {
+	case WL_ADDED:
+		whitelist_changed();
+		break;
+	case WL_REFRESHED:
+		break;
+	case WL_FULL:
+		stats.whitelist_full++;
+		break;
+	}
+}
+
+/* Every live entry, for a backend that mirrors the whitelist. */
+void
+policy_foreach(void (*cb)(const struct wl_view *, void *), void *arg)
+{
+	whitelist_expire(wl, policy_now());
+	whitelist_foreach(wl, cb, arg);
+}
+
+void
+policy_log_stats(void)
+{
+	if (wl != NULL)
+		stats_log(whitelist_count(wl), whitelist_evictions(wl));
+}
+
+/* cb runs whenever entries are added or removed. */
+void
+policy_start(const struct mxallowd_conf *c, void (*cb)(void))
+{
+	conf = c;
+	changed = cb;
+	wl = whitelist_new(conf->max_entries, conf->whitelist_prefix4,
+	    conf->whitelist_prefix6);
+	if (wl == NULL)
+		fatal("whitelist");
+	evtimer_set(&expire_ev, policy_expire, NULL);
+	policy_expire(0, 0, NULL);
+	atexit(policy_log_stats);
+}
