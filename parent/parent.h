@@ -80,6 +80,7 @@ void	policy_blocked(const struct pkt_info *);
 void	policy_whitelist(const struct mxaddr *, enum wl_reason);
 void	policy_foreach(void (*)(const struct wl_view *, void *), void *);
 void	policy_log_stats(void);
+size_t	policy_count(void);
 
 /* verdict.c (nfqueue backend) */
 void	verdict_open(const struct mxallowd_conf *);

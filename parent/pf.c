@@ -45,11 +45,12 @@
 #include "pftable.h"
 
 #define PF_PUSH_DELAY	1	/* seconds: changes are coalesced this long */
+#define PF_CHECK_EVERY	60	/* seconds between checks of the table */
 
 static const struct mxallowd_conf	*conf;
 static int				 dry_run;
 static int				 push_scheduled;
-static struct event			 push_ev;
+static struct event			 push_ev, check_ev;
 
 /* The table, built from the whitelist for one push. */
 struct table_build {
@@ -93,6 +94,27 @@ pf_push(int fd, short event, void *arg)
 	free(b.entries);
 }
 
+/*
+ * Someone else may empty or change the table: pfctl -f reloads pf.conf,
+ * pfctl -T flush.  When its size no longer matches the whitelist, set it
+ * again.
+ */
+static void
+pf_check(int fd, short event, void *arg)
+{
+	struct timeval	every = { PF_CHECK_EVERY, 0 };
+	int		size;
+	size_t		count;
+
+	count = policy_count();
+	if ((size = pftable_size()) != -1 && (size_t)size != count) {
+		log_info("pf table <%s> holds %d entries, the whitelist %zu: "
+		    "setting it again", conf->pf_table, size, count);
+		pf_changed();
+	}
+	evtimer_add(&check_ev, &every);
+}
+
 /* The whitelist changed: push it soon, once for all changes till then. */
 void
 pf_changed(void)
@@ -130,12 +152,17 @@ pf_open(const struct mxallowd_conf *c)
 	return -1;
 }
 
-/* Once the whitelist exists: reconcile the table with it. */
+/* Once the whitelist exists: reconcile the table with it, then watch it. */
 void
 pf_start(void)
 {
-	if (!dry_run)
-		pf_push(0, 0, NULL);
+	struct timeval	every = { PF_CHECK_EVERY, 0 };
+
+	if (dry_run)
+		return;
+	pf_push(0, 0, NULL);
+	evtimer_set(&check_ev, pf_check, NULL);
+	evtimer_add(&check_ev, &every);
 }
 
 static void

@@ -175,6 +175,25 @@ pftable_open(const char *table)
 	return 0;
 }
 
+/*
+ * How many entries the table holds now, or -1: a dry-run set of nothing
+ * reports what it would delete.  Cheap, and allowed under pledge "pf";
+ * it tells when someone else emptied the table (pfctl -f, pfctl -T).
+ */
+int
+pftable_size(void)
+{
+	struct pfioc_table	io;
+
+	if (pf_fd == -1)
+		return -1;
+	if (setaddrs(&io, NULL, 0, PFR_FLAG_DUMMY) == -1) {
+		table_error(errno, 0);
+		return -1;
+	}
+	return io.pfrio_ndel;
+}
+
 /* Room for n entries; bounded by the largest whitelist pushed so far. */
 static int
 grow(size_t n)

@@ -37,10 +37,12 @@ struct pftable_entry {
  * pftable_set: make the table hold exactly these networks, in one ioctl.
  * 0, or -1 with the reason logged; the table layer stays usable.
  * pftable_counts: what the last successful pftable_set changed.
+ * pftable_size: the entries in the table now, or -1.
  */
 int	pftable_open(const char *);
 int	pftable_set(const struct pftable_entry *, size_t);
 void	pftable_counts(int *, int *, int *);
+int	pftable_size(void);
 void	pftable_close(void);
 
 /* For regress/unit/pftable_test.c: replace ioctl(2) and /dev/pf. */

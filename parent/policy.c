@@ -150,6 +150,13 @@ policy_foreach(void (*cb)(const struct wl_view *, void *), void *arg)
 	whitelist_foreach(wl, cb, arg);
 }
 
+/* How many entries there are (the expiry timer removes the old within 1 s). */
+size_t
+policy_count(void)
+{
+	return whitelist_count(wl);
+}
+
 void
 policy_log_stats(void)
 {

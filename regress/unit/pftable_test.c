@@ -642,6 +642,33 @@ test_set_empty(void)
 	pftable_close();
 }
 
+/* The table's size comes from a dry run that changes nothing. */
+static void
+test_size(void)
+{
+	const char		*name = "size_by_dry_run";
+	struct pftable_entry	 e[3];
+
+	REQUIRE(open_ok(DEFAULT_PF_TABLE), "open: %s", warnmsg);
+	e[0] = E("192.0.2.1", 32);
+	e[1] = E("2001:db8::", 64);
+	e[2] = E("198.51.100.0", 24);
+	REQUIRE(pftable_set(e, 3) == 0, "fill: %s", warnmsg);
+	mark();
+	REQUIRE(pftable_size() == 3, "size %d, want 3", pftable_size());
+	REQUIRE(k.violation[0] == '\0', "%s", k.violation);
+	REQUIRE(k.req == DIOCRSETADDRS && (k.flags & PFR_FLAG_DUMMY),
+	    "not a dry run: request %#lx, flags %#x", k.req, k.flags);
+	REQUIRE(k.ntab == 3, "the dry run changed the table: %zu", k.ntab);
+	REQUIRE(pftable_set(NULL, 0) == 0, "empty: %s", warnmsg);
+	REQUIRE(pftable_size() == 0, "size %d after emptying", pftable_size());
+	pftable_close();
+	REQUIRE(pftable_size() == -1, "size of a closed table");
+	pass(name);
+ out:
+	pftable_close();
+}
+
 static void
 test_set_one(void)
 {
@@ -916,6 +943,7 @@ main(void)
 	test_set_three();
 	test_set_big();
 	test_set_reconcile();
+	test_size();
 	test_set_fails("set_table_gone", ESRCH,
 	    "\"table <mx-white> persist\"");
 	test_set_fails("set_einval", EINVAL, strerror(EINVAL));
