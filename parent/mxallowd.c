@@ -42,25 +42,10 @@
 #include "parent.h"
 #include "proc.h"
 
-/* Values for options that have no short form; above any character. */
-enum {
-	LONGOPT_USER = 256,
-	LONGOPT_CHROOT,
-	LONGOPT_BACKEND,
-	LONGOPT_FAKE_ACTION,
-	LONGOPT_QUEUE_MAXLEN,
-	LONGOPT_PREFIX4,
-	LONGOPT_PREFIX6,
-	LONGOPT_MAX_ENTRIES,
-	LONGOPT_RDNS_MAX,
-	LONGOPT_NAMESERVER,
-	LONGOPT_PF_TABLE,
-	LONGOPT_REPLAY
-};
-
 /*
  * The long name of every option that is also a configuration keyword is
- * that keyword, so one setter serves the file and the command line.
+ * that keyword, so one setter serves the file and the command line.  Those
+ * without a short form have val 0: getopt_long() names them by index.
  */
 static const struct option longopts[] = {
 	{ "no-rdns-whitelist",	no_argument,		NULL, 'b' },
@@ -77,18 +62,18 @@ static const struct option longopts[] = {
 	{ "stdout",		no_argument,		NULL, 's' },
 	{ "whitelist-time",	required_argument,	NULL, 't' },
 	{ "verbose",		no_argument,		NULL, 'v' },
-	{ "user",		required_argument,	NULL, LONGOPT_USER },
-	{ "chroot",		required_argument,	NULL, LONGOPT_CHROOT },
-	{ "backend",		required_argument,	NULL, LONGOPT_BACKEND },
-	{ "fake-action",	required_argument,	NULL, LONGOPT_FAKE_ACTION },
-	{ "queue-maxlen",	required_argument,	NULL, LONGOPT_QUEUE_MAXLEN },
-	{ "whitelist-prefix4",	required_argument,	NULL, LONGOPT_PREFIX4 },
-	{ "whitelist-prefix6",	required_argument,	NULL, LONGOPT_PREFIX6 },
-	{ "max-entries",	required_argument,	NULL, LONGOPT_MAX_ENTRIES },
-	{ "rdns-max-addresses",	required_argument,	NULL, LONGOPT_RDNS_MAX },
-	{ "nameserver",		required_argument,	NULL, LONGOPT_NAMESERVER },
-	{ "pf-table",		required_argument,	NULL, LONGOPT_PF_TABLE },
-	{ "replay",		required_argument,	NULL, LONGOPT_REPLAY },
+	{ "user",		required_argument,	NULL, 0 },
+	{ "chroot",		required_argument,	NULL, 0 },
+	{ "backend",		required_argument,	NULL, 0 },
+	{ "fake-action",	required_argument,	NULL, 0 },
+	{ "queue-maxlen",	required_argument,	NULL, 0 },
+	{ "whitelist-prefix4",	required_argument,	NULL, 0 },
+	{ "whitelist-prefix6",	required_argument,	NULL, 0 },
+	{ "max-entries",	required_argument,	NULL, 0 },
+	{ "rdns-max-addresses",	required_argument,	NULL, 0 },
+	{ "nameserver",		required_argument,	NULL, 0 },
+	{ "pf-table",		required_argument,	NULL, 0 },
+	{ "replay",		required_argument,	NULL, 0 },
 	{ NULL,			0,			NULL, 0 }
 };
 static const char shortopts[] = "bc:dFf:l:np:Q:qr:st:vX:";
@@ -211,14 +196,15 @@ main(int argc, char *argv[])
 	enum mxallowd_proc		 proc;
 	size_t				 ncli = 0, i;
 	int				 ch, configtest = 0, errors, nflags;
-	int				 capture_fd = -1;
+	int				 capture_fd = -1, longindex = 0;
 
 	proctitle_init(argc, argv);
 	memset(&lo, 0, sizeof(lo));
 	if ((cli = calloc(argc, sizeof(*cli))) == NULL)
 		err(1, "calloc");
 
-	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, shortopts, longopts,
+	    &longindex)) != -1) {
 		switch (ch) {
 		case 'c':
 			/* A copy: the title will overwrite the argument strings. */
@@ -245,9 +231,10 @@ main(int argc, char *argv[])
 			goto keyword;
 		default:
 		keyword:
-			if (ch == '?' || keyword_of(ch) == NULL)
+			if (ch == '?' || (ch != 0 && keyword_of(ch) == NULL))
 				usage();
-			cli[ncli].keyword = keyword_of(ch);
+			cli[ncli].keyword = ch == 0 ? longopts[longindex].name :
+			    keyword_of(ch);
 			cli[ncli].arg = optarg;
 			ncli++;
 			break;

@@ -77,7 +77,7 @@ void	policy_fake_hit(const struct pkt_info *);
 int	policy_real(const struct pkt_info *);
 int	policy_refresh(const struct mxaddr *);
 void	policy_blocked(const struct pkt_info *);
-void	policy_whitelist(const struct mxaddr *, enum wl_reason);
+int	policy_whitelist(const struct mxaddr *, enum wl_reason);
 void	policy_foreach(void (*)(const struct wl_view *, void *), void *);
 void	policy_log_stats(void);
 size_t	policy_count(void);

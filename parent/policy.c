@@ -76,22 +76,13 @@ policy_fake_hit(const struct pkt_info *syn)
 	char	src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
 
 	stats.fake_hits++;
-	switch (whitelist_add(wl, &syn->src, policy_now(),
-	    conf->whitelist_time, WL_FAKE_HIT)) {
-	case WL_ADDED:
-		stats.whitelisted++;
-		log_debug("whitelisted %s: connection to fake %s",
-		    mxaddr_ntop(&syn->src, src, sizeof(src)),
-		    mxaddr_ntop(&syn->dst, dst, sizeof(dst)));
-		whitelist_changed();
-		rdns_lookup(&syn->src);
-		break;
-	case WL_REFRESHED:
-		break;
-	case WL_FULL:
-		stats.whitelist_full++;
-		break;
-	}
+	if (!policy_whitelist(&syn->src, WL_FAKE_HIT))
+		return;
+	stats.whitelisted++;
+	log_debug("whitelisted %s: connection to fake %s",
+	    mxaddr_ntop(&syn->src, src, sizeof(src)),
+	    mxaddr_ntop(&syn->dst, dst, sizeof(dst)));
+	rdns_lookup(&syn->src);
 }
 
 /* Refresh the source's entry if it has one: 1 if it is whitelisted. */
@@ -125,21 +116,22 @@ policy_real(const struct pkt_info *syn)
 	return 0;
 }
 
-/* An address whitelisted for another reason than its own fake hit. */
-void
+/* Whitelist a, or refresh its entry: 1 if the entry is new. */
+int
 policy_whitelist(const struct mxaddr *a, enum wl_reason reason)
 {
 	switch (whitelist_add(wl, a, policy_now(), conf->whitelist_time,
 	    reason)) {
 	case WL_ADDED:
 		whitelist_changed();
-		break;
+		return 1;
 	case WL_REFRESHED:
 		break;
 	case WL_FULL:
 		stats.whitelist_full++;
 		break;
 	}
+	return 0;
 }
 
 /* Every live entry, for a backend that mirrors the whitelist. */
