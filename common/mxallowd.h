@@ -123,6 +123,7 @@ struct mxallowd_conf {
 	char		chroot[PATH_MAX];
 	char		pf_table[PF_TABLE_NAME_MAX];
 	char		replay[PATH_MAX];	/* command line: a pflog savefile */
+	char		allowlist[PATH_MAX];	/* "" for none */
 };
 
 /* What capture learns from the headers of one packet. */

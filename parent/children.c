@@ -89,6 +89,18 @@ capture_conf_message(const struct mxallowd_conf *conf,
 	cc->nreal = conf->nreal;
 }
 
+/* capture's lists of fake and real addresses, at startup and on reload. */
+void
+children_reconfigure(const struct mxallowd_conf *conf)
+{
+	struct capture_conf	cc;
+
+	capture_conf_message(conf, &cc);
+	if (children_send(PROC_CAPTURE, IMSG_CAPTURE_CONF, &cc,
+	    sizeof(cc)) == -1)
+		fatal("compose capture conf");
+}
+
 /*
  * Start both children and give them what they need; capture_fd, if not -1,
  * goes to capture with its init message (a savefile to replay).
@@ -98,7 +110,6 @@ children_start(const struct mxallowd_conf *conf, const char *self,
     char *const logflags[], int capture_fd)
 {
 	struct child_init	init;
-	struct capture_conf	cc;
 	struct child		*c;
 	int			 fd;
 
@@ -115,12 +126,8 @@ children_start(const struct mxallowd_conf *conf, const char *self,
 		    c->role == PROC_CAPTURE ? capture_fd : -1, &init,
 		    sizeof(init)) == -1)
 			fatal("compose init");
-		if (c->role == PROC_CAPTURE) {
-			capture_conf_message(conf, &cc);
-			if (imsgev_compose(&c->iev, IMSG_CAPTURE_CONF, &cc,
-			    sizeof(cc)) == -1)
-				fatal("compose capture conf");
-		}
+		if (c->role == PROC_CAPTURE)
+			children_reconfigure(conf);
 		log_debug("started %s process, pid %d", proc_name(c->role),
 		    (int)c->pid);
 	}

@@ -116,6 +116,8 @@ static int	set_pf_table(struct mxallowd_conf *, const char *,
 		    const struct keyword *, const char *, struct parse_state *);
 static int	set_replay(struct mxallowd_conf *, const char *,
 		    const struct keyword *, const char *, struct parse_state *);
+static int	set_allowlist(struct mxallowd_conf *, const char *,
+		    const struct keyword *, const char *, struct parse_state *);
 static int	set_nameserver(struct mxallowd_conf *, const char *,
 		    const struct keyword *, const char *, struct parse_state *);
 static int	set_number(struct mxallowd_conf *, const char *,
@@ -148,6 +150,7 @@ static const struct keyword keywords[] = {
 	SPECIAL("pcap-filter",	ARG_REST, 0,		set_pcap_filter),
 	SPECIAL("user",		ARG_WORD, 0,		set_user),
 	SPECIAL("chroot",		ARG_WORD, 0,		set_chroot),
+	SPECIAL("allowlist",	ARG_WORD, 0,		set_allowlist),
 	FLAG("no-rdns-whitelist",	OPT_NO_RDNS),
 	FLAG("foreground",		OPT_FOREGROUND),
 	FLAG("stdout",			OPT_STDOUT),
@@ -177,16 +180,43 @@ static int	parse_line(struct mxallowd_conf *, const char *, char *,
 static char	*skip_blanks(char *);
 static char	*trim(char *);
 
+/*
+ * Where configuration errors go: stderr when starting (and for -n), the
+ * log when a running daemon reloads, since its stderr is gone.
+ */
+static void	(*report_sink)(const char *);
+
+void
+conf_report_to(void (*sink)(const char *))
+{
+	report_sink = sink;
+}
+
+void
+conf_report(const char *fmt, ...)
+{
+	char	msg[1024];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (report_sink != NULL)
+		report_sink(msg);
+	else
+		fprintf(stderr, "%s\n", msg);
+}
+
 static void
 conf_err(const char *origin, const char *fmt, ...)
 {
+	char	msg[1024];
 	va_list	ap;
 
-	fprintf(stderr, "%s: ", origin);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	conf_report("%s: %s", origin, msg);
 }
 
 void
@@ -410,6 +440,20 @@ set_pf_table(struct mxallowd_conf *conf, const char *origin,
 	}
 	return set_string(origin, kw, conf->pf_table, sizeof(conf->pf_table),
 	    arg);
+}
+
+/* A file of networks always admitted; read by the parent (allowlist.c). */
+static int
+set_allowlist(struct mxallowd_conf *conf, const char *origin,
+    const struct keyword *kw, const char *arg, struct parse_state *ps)
+{
+	if (arg[0] != '/') {
+		conf_err(origin, "%s: \"%s\" is not an absolute path",
+		    kw->name, arg);
+		return -1;
+	}
+	return set_string(origin, kw, conf->allowlist,
+	    sizeof(conf->allowlist), arg);
 }
 
 /* A savefile of pflog records to replay (command line only). */
@@ -659,7 +703,7 @@ conf_parse_file(struct mxallowd_conf *conf, const char *path, int must_exist)
 	if ((fp = fopen(path, "r")) == NULL) {
 		if (errno == ENOENT && !must_exist)
 			return 0;
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		conf_report("%s: %s", path, strerror(errno));
 		return 1;
 	}
 	memset(&ps, 0, sizeof(ps));
@@ -675,7 +719,7 @@ conf_parse_file(struct mxallowd_conf *conf, const char *path, int must_exist)
 			errors++;
 	}
 	if (ferror(fp)) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		conf_report("%s: %s", path, strerror(errno));
 		errors++;
 	}
 	free(line);

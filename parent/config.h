@@ -57,6 +57,11 @@ void	 conf_print(FILE *, const struct mxallowd_conf *);
 /* The name of a backend or fake-action value, for conf_print(). */
 const char *conf_choice_name(const char *, int);
 
+/* Configuration errors: to stderr, or to sink (the log, on reload). */
+void	 conf_report(const char *, ...)
+	    __attribute__((format(printf, 1, 2)));
+void	 conf_report_to(void (*)(const char *));
+
 /* IPv4 or IPv6 text to a zero-filled struct mxaddr: 0 ok, -1 bad. */
 int	 mxaddr_parse(const char *, struct mxaddr *);
 const char *mxaddr_ntop(const struct mxaddr *, char *, size_t);

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "allowlist.h"
 #include "config.h"
 #include "log.h"
 #include "parent.h"
@@ -64,6 +65,7 @@ static const struct option longopts[] = {
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "user",		required_argument,	NULL, 0 },
 	{ "chroot",		required_argument,	NULL, 0 },
+	{ "allowlist",		required_argument,	NULL, 0 },
 	{ "backend",		required_argument,	NULL, 0 },
 	{ "fake-action",	required_argument,	NULL, 0 },
 	{ "queue-maxlen",	required_argument,	NULL, 0 },
@@ -81,8 +83,15 @@ static const char shortopts[] = "bc:dFf:l:np:Q:qr:st:vX:";
 /* A command-line option that sets a configuration keyword. */
 struct cli_setting {
 	const char	*keyword;
-	const char	*arg;
+	char		*arg;		/* a copy: the title overwrites argv */
 };
+
+/* What the configuration is read from, at startup and on each reload. */
+static const char		*conffile;	/* -c, or NULL: the default */
+static struct cli_setting	*cli;
+static size_t			 ncli;
+static struct mxallowd_conf	 conf;		/* the running one */
+static struct allowlist		*allowlist;
 
 __attribute__((noreturn)) static void
 usage(void)
@@ -176,26 +185,127 @@ parent_signal(int sig, short event, void *arg)
 		policy_log_stats();
 		break;
 	case SIGHUP:
-		log_warnx("SIGHUP: reloading is not supported yet, ignored");
+		log_info("SIGHUP: reloading the configuration");
+		parent_reload();
 		break;
 	}
+}
+
+/*
+ * The file, then the command line over it, then the checks and the
+ * allowlist it names.  Returns the number of errors, each reported.
+ */
+static int
+read_configuration(struct mxallowd_conf *c, struct allowlist **al)
+{
+	const char	*origin = conffile != NULL ? conffile : MXALLOWD_CONF;
+	size_t		 i;
+	int		 errors;
+
+	conf_init(c);
+	errors = conf_parse_file(c, origin, conffile != NULL);
+	for (i = 0; i < ncli; i++)
+		if (conf_set(c, CONF_ORIGIN_CMDLINE, cli[i].keyword,
+		    cli[i].arg) == -1)
+			errors++;
+	if (errors == 0)
+		errors = conf_check(c, origin);
+	*al = NULL;
+	if (errors == 0 && c->allowlist[0] != '\0' &&
+	    (*al = allowlist_load(c->allowlist)) == NULL)
+		errors++;
+	return errors;
+}
+
+/*
+ * Settings that only take effect at startup (the queue, the processes'
+ * user and root, the shape of the whitelist, pflog): a reload keeps the
+ * running value and says so.
+ */
+#define KEEP(field, name) do {						\
+	if (memcmp(&next->field, &run->field, sizeof(run->field)) != 0) {\
+		log_warnx("%s changed: restart mxallowd to apply it", name);\
+		memcpy(&next->field, &run->field, sizeof(run->field));	\
+	}								\
+} while (0)
+
+static void
+keep_fixed_settings(struct mxallowd_conf *next,
+    const struct mxallowd_conf *run)
+{
+	int	fixed_opts = OPT_FOREGROUND | OPT_STDOUT | OPT_QUIET;
+
+	KEEP(backend, "backend");
+	KEEP(queue_num, "queue-num");
+	KEEP(queue_maxlen, "queue-maxlen");
+	KEEP(whitelist_prefix4, "whitelist-prefix4");
+	KEEP(whitelist_prefix6, "whitelist-prefix6");
+	KEEP(max_entries, "max-entries");
+	KEEP(pflog_if, "pflog-interface");
+	KEEP(pcap_filter, "pcap-filter");
+	KEEP(pf_table, "pf-table");
+	KEEP(user, "user");
+	KEEP(chroot, "chroot");
+	if ((next->opts & fixed_opts) != (run->opts & fixed_opts)) {
+		log_warnx("foreground, stdout or quiet changed: restart "
+		    "mxallowd to apply it");
+		next->opts = (next->opts & ~fixed_opts) |
+		    (run->opts & fixed_opts);
+	}
+}
+
+static void
+log_config_error(const char *msg)
+{
+	log_warnx("%s", msg);
+}
+
+/*
+ * SIGHUP and mxallowctl reload: read the configuration again and apply
+ * what can change under a running daemon, keeping the whitelist.  With any
+ * error the running configuration stays.  0, or -1 after logging why.
+ */
+int
+parent_reload(void)
+{
+	static struct mxallowd_conf	 next;
+	struct allowlist		*al;
+	int				 errors;
+
+	conf_report_to(log_config_error);
+	errors = read_configuration(&next, &al);
+	conf_report_to(NULL);
+	if (errors > 0) {
+		log_warnx("configuration not reloaded: %d error%s, the "
+		    "running one stays", errors, errors == 1 ? "" : "s");
+		return -1;
+	}
+	keep_fixed_settings(&next, &conf);
+	conf = next;
+	allowlist_free(allowlist);
+	allowlist = al;
+	policy_set_allowlist(allowlist);
+	children_reconfigure(&conf);
+	rdns_reconfigure(&conf);
+	if (conf.backend == BACKEND_PF)
+		pf_changed();
+	log_info("configuration reloaded");
+	return 0;
 }
 
 int
 main(int argc, char *argv[])
 {
-	static struct mxallowd_conf	 conf;
-	struct cli_setting		*cli;
 	struct child_logopts		 lo;
 	struct event			 ev_sig[5];
 	static const int		 sigs[] = { SIGTERM, SIGINT, SIGCHLD,
 					    SIGUSR1, SIGHUP };
-	const char			*conffile = NULL, *role = NULL;
+	const char			*role = NULL;
 	const char			*self;
 	char				*logflags[8];
 	enum mxallowd_proc		 proc;
-	size_t				 ncli = 0, i;
-	int				 ch, configtest = 0, errors, nflags;
+	size_t				 i;
+	int				 ch, configtest = 0, nflags;
 	int				 capture_fd = -1, longindex = 0;
 
 	proctitle_init(argc, argv);
@@ -235,7 +345,9 @@ main(int argc, char *argv[])
 				usage();
 			cli[ncli].keyword = ch == 0 ? longopts[longindex].name :
 			    keyword_of(ch);
-			cli[ncli].arg = optarg;
+			if (optarg != NULL &&
+			    (cli[ncli].arg = strdup(optarg)) == NULL)
+				err(1, "strdup");
 			ncli++;
 			break;
 		}
@@ -251,20 +363,7 @@ main(int argc, char *argv[])
 		resolver_main(&lo);
 	}
 
-	conf_init(&conf);
-	if (conffile != NULL)
-		errors = conf_parse_file(&conf, conffile, 1);
-	else
-		errors = conf_parse_file(&conf, MXALLOWD_CONF, 0);
-	for (i = 0; i < ncli; i++)
-		if (conf_set(&conf, CONF_ORIGIN_CMDLINE, cli[i].keyword,
-		    cli[i].arg) == -1)
-			errors++;
-	free(cli);
-	if (errors == 0)
-		errors = conf_check(&conf, conffile != NULL ? conffile :
-		    MXALLOWD_CONF);
-	if (errors > 0)
+	if (read_configuration(&conf, &allowlist) > 0)
 		exit(1);
 	if (configtest) {
 		if (lo.verbose)
@@ -337,6 +436,7 @@ main(int argc, char *argv[])
 	}
 	children_start(&conf, self, logflags, capture_fd);
 	policy_start(&conf, conf.backend == BACKEND_PF ? pf_changed : NULL);
+	policy_set_allowlist(allowlist);
 	rdns_start(&conf);
 	if (conf.backend == BACKEND_PF)
 		pf_start();

@@ -30,6 +30,7 @@ struct stats {
 	unsigned long long	whitelisted;		/* new entries from them */
 	unsigned long long	whitelist_full;		/* could not be added */
 	unsigned long long	admitted;		/* SYNs let through to real */
+	unsigned long long	allowlisted;		/* of them, by the allowlist */
 	unsigned long long	blocked;		/* SYNs dropped at real */
 	unsigned long long	other;			/* accepted, not ours */
 	unsigned long long	malformed;		/* dropped, undecodable */
@@ -57,6 +58,7 @@ void	children_reap(void);
 void	children_log_status(void);
 void	children_shutdown(int) __attribute__((noreturn));
 int	children_send(enum mxallowd_proc, uint32_t, const void *, size_t);
+void	children_reconfigure(const struct mxallowd_conf *);
 
 /* nfqueue.c (Linux) */
 typedef void	(*nfqueue_packet_cb)(uint32_t, const uint8_t *, size_t);
@@ -80,6 +82,16 @@ void	policy_blocked(const struct pkt_info *);
 int	policy_whitelist(const struct mxaddr *, enum wl_reason);
 void	policy_foreach(void (*)(const struct wl_view *, void *), void *);
 void	policy_log_stats(void);
+void	policy_format_stats(char *, size_t);
+int	policy_add_manual(const struct mxaddr *, time_t);
+void	policy_restore(const struct mxaddr *, time_t, enum wl_reason, int);
+int	policy_delete(const struct mxaddr *);
+size_t	policy_flush(void);
+struct allowlist;
+void	policy_set_allowlist(const struct allowlist *);
+size_t	policy_count_allowed(void);
+void	policy_foreach_allowed(void (*)(const struct mxaddr *, unsigned int,
+	    void *), void *);
 size_t	policy_count(void);
 
 /* verdict.c (nfqueue backend) */
@@ -98,13 +110,17 @@ void	pf_eof(struct imsg *);
 void	rdns_start(const struct mxallowd_conf *);
 void	rdns_lookup(const struct mxaddr *);
 void	rdns_answer(struct imsg *);
+void	rdns_reconfigure(const struct mxallowd_conf *);
 
 /* resolvconf.c */
 #define RESOLV_CONF	"/etc/resolv.conf"
 unsigned int	resolvconf_nameservers(const char *, struct mxaddr *,
 		    unsigned int);
 
+/* mxallowd.c */
+int	parent_reload(void);
+
 /* stats.c */
-void	stats_log(size_t, size_t);
+void	stats_format(char *, size_t, size_t, size_t);
 
 #endif /* PARENT_H */

@@ -77,7 +77,21 @@ add_entry(const struct wl_view *v, void *arg)
 	b->n++;
 }
 
-/* Make the table equal to the whitelist; on failure, try again later. */
+static void
+add_allowed(const struct mxaddr *net, unsigned int prefixlen, void *arg)
+{
+	struct wl_view	v;
+
+	memset(&v, 0, sizeof(v));
+	v.net = *net;
+	v.prefixlen = prefixlen;
+	add_entry(&v, arg);
+}
+
+/*
+ * Make the table equal to the whitelist and the allowlist: pf itself
+ * admits both.  On failure, try again later.
+ */
 static void
 pf_push(int fd, short event, void *arg)
 {
@@ -86,6 +100,7 @@ pf_push(int fd, short event, void *arg)
 	push_scheduled = 0;
 	memset(&b, 0, sizeof(b));
 	policy_foreach(add_entry, &b);
+	policy_foreach_allowed(add_allowed, &b);
 	if (pftable_set(b.entries, b.n) == -1) {
 		stats.pf_errors++;
 		pf_changed();
@@ -106,7 +121,7 @@ pf_check(int fd, short event, void *arg)
 	int		size;
 	size_t		count;
 
-	count = policy_count();
+	count = policy_count() + policy_count_allowed();
 	if ((size = pftable_size()) != -1 && (size_t)size != count) {
 		log_info("pf table <%s> holds %d entries, the whitelist %zu: "
 		    "setting it again", conf->pf_table, size, count);

@@ -31,12 +31,14 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "allowlist.h"
 #include "config.h"
 #include "log.h"
 #include "parent.h"
 
 static const struct mxallowd_conf	*conf;
 static struct whitelist			*wl;
+static const struct allowlist		*allowlist;	/* NULL: none */
 static struct event			 expire_ev;
 static void				(*changed)(void);
 
@@ -112,6 +114,11 @@ policy_real(const struct pkt_info *syn)
 		stats.admitted++;
 		return 1;
 	}
+	if (allowlist_contains(allowlist, &syn->src)) {
+		stats.admitted++;
+		stats.allowlisted++;
+		return 1;
+	}
 	policy_blocked(syn);
 	return 0;
 }
@@ -134,6 +141,85 @@ policy_whitelist(const struct mxaddr *a, enum wl_reason reason)
 	return 0;
 }
 
+/* An administrator's entry (mxallowctl add) for seconds. */
+int
+policy_add_manual(const struct mxaddr *a, time_t seconds)
+{
+	switch (whitelist_add(wl, a, policy_now(), seconds, WL_MANUAL)) {
+	case WL_ADDED:
+	case WL_REFRESHED:
+		whitelist_changed();
+		return 0;
+	case WL_FULL:
+		stats.whitelist_full++;
+		break;
+	}
+	return -1;
+}
+
+/*
+ * An entry as a state file kept it: remaining seconds from now, why it was
+ * added, and whether the source had been admitted at a real MX.
+ */
+void
+policy_restore(const struct mxaddr *a, time_t remaining,
+    enum wl_reason reason, int confirmed)
+{
+	time_t	now = policy_now();
+
+	if (remaining <= 0 ||
+	    whitelist_add(wl, a, now, remaining, reason) == WL_FULL)
+		return;
+	if (confirmed)
+		whitelist_admit(wl, a, now, remaining);
+	whitelist_changed();
+}
+
+/* mxallowctl delete: 1 if there was an entry. */
+int
+policy_delete(const struct mxaddr *a)
+{
+	if (!whitelist_delete(wl, a))
+		return 0;
+	whitelist_changed();
+	return 1;
+}
+
+/* mxallowctl flush: returns how many entries were removed. */
+size_t
+policy_flush(void)
+{
+	size_t	n = whitelist_count(wl);
+
+	whitelist_free(wl);
+	if ((wl = whitelist_new(conf->max_entries, conf->whitelist_prefix4,
+	    conf->whitelist_prefix6)) == NULL)
+		fatal("whitelist");
+	whitelist_changed();
+	return n;
+}
+
+/* The networks always admitted (allowlist FILE), or NULL; kept by main. */
+void
+policy_set_allowlist(const struct allowlist *al)
+{
+	allowlist = al;
+}
+
+size_t
+policy_count_allowed(void)
+{
+	return allowlist_count(allowlist);
+}
+
+/* The allowlist's networks, for a backend that mirrors the whitelist. */
+void
+policy_foreach_allowed(void (*cb)(const struct mxaddr *, unsigned int,
+    void *), void *arg)
+{
+	allowlist_foreach(allowlist, cb, arg);
+}
+
 /* Every live entry, for a backend that mirrors the whitelist. */
 void
 policy_foreach(void (*cb)(const struct wl_view *, void *), void *arg)
@@ -152,8 +238,20 @@ policy_count(void)
 void
 policy_log_stats(void)
 {
-	if (wl != NULL)
-		stats_log(whitelist_count(wl), whitelist_evictions(wl));
+	char	line[1024];
+
+	if (wl == NULL)
+		return;
+	stats_format(line, sizeof(line), whitelist_count(wl),
+	    whitelist_evictions(wl));
+	log_info("statistics: %s", line);
+}
+
+/* The statistics line, for mxallowctl show stats. */
+void
+policy_format_stats(char *buf, size_t len)
+{
+	stats_format(buf, len, whitelist_count(wl), whitelist_evictions(wl));
 }
 
 /* cb runs whenever entries are added or removed. */

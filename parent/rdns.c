@@ -85,22 +85,11 @@ question_remove(const struct mxaddr *a)
 	return 1;
 }
 
-void
-rdns_start(const struct mxallowd_conf *conf)
+/* The resolver's nameservers and cap, when rDNS whitelisting is on. */
+static void
+send_resolver_conf(const struct mxallowd_conf *conf)
 {
 	struct resolver_conf	rc;
-	int			i;
-
-	enabled = !(conf->opts & OPT_NO_RDNS);
-	max_addresses = conf->rdns_max_addresses;
-	arc4random_buf(hash_key, sizeof(hash_key));
-	for (i = 0; i < RDNS_OUTSTANDING_MAX; i++) {
-		buckets[i] = -1;
-		questions[i].next = i + 1 < RDNS_OUTSTANDING_MAX ? i + 1 : -1;
-	}
-	free_head = 0;
-	if (!enabled)
-		return;
 
 	memset(&rc, 0, sizeof(rc));
 	if (conf->nnameservers > 0) {
@@ -113,6 +102,33 @@ rdns_start(const struct mxallowd_conf *conf)
 	if (children_send(PROC_RESOLVER, IMSG_RESOLVER_CONF, &rc,
 	    sizeof(rc)) == -1)
 		fatal("send configuration to resolver");
+}
+
+/*
+ * On reload: answers to questions already asked are still accepted (and
+ * capped anew); new questions follow the new settings.
+ */
+void
+rdns_reconfigure(const struct mxallowd_conf *conf)
+{
+	enabled = !(conf->opts & OPT_NO_RDNS);
+	max_addresses = conf->rdns_max_addresses;
+	if (enabled)
+		send_resolver_conf(conf);
+}
+
+void
+rdns_start(const struct mxallowd_conf *conf)
+{
+	int	i;
+
+	arc4random_buf(hash_key, sizeof(hash_key));
+	for (i = 0; i < RDNS_OUTSTANDING_MAX; i++) {
+		buckets[i] = -1;
+		questions[i].next = i + 1 < RDNS_OUTSTANDING_MAX ? i + 1 : -1;
+	}
+	free_head = 0;
+	rdns_reconfigure(conf);
 }
 
 /* Ask about a newly whitelisted source, once while the question is open. */

@@ -15,8 +15,9 @@
  */
 
 /*
- * The daemon's counters, logged on SIGUSR1 and at exit as one line of
- * name=value pairs, so that both people and scripts can read them.
+ * The daemon's counters, logged on SIGUSR1 and at exit (and shown by
+ * mxallowctl) as one line of name=value pairs, so that both people and
+ * scripts can read them.
  */
 
 #include <sys/types.h>
@@ -28,23 +29,24 @@
 
 struct stats	stats;
 
+/* The counters as name=value pairs, one line, always in this order. */
 void
-stats_log(size_t entries, size_t evicted)
+stats_format(char *buf, size_t len, size_t entries, size_t evicted)
 {
 	unsigned long long	qdrop = 0, udrop = 0;
 
 #ifdef __linux__
 	nfqueue_kernel_drops(&qdrop, &udrop);
 #endif
-	log_info("statistics: fake-hits=%llu whitelisted=%llu admitted=%llu "
-	    "blocked=%llu other=%llu malformed=%llu resets=%llu "
+	snprintf(buf, len, "fake-hits=%llu whitelisted=%llu admitted=%llu "
+	    "allowlisted=%llu blocked=%llu other=%llu malformed=%llu resets=%llu "
 	    "reset-errors=%llu entries=%zu evicted=%zu whitelist-full=%llu "
 	    "enobufs=%llu queue-dropped=%llu user-dropped=%llu "
 	    "overflow=%llu rdns-lookups=%llu rdns-confirmed=%llu "
 	    "rdns-unconfirmed=%llu rdns-capped=%llu rdns-failed=%llu "
 	    "pf-pushes=%llu pf-errors=%llu",
 	    stats.fake_hits, stats.whitelisted,
-	    stats.admitted, stats.blocked, stats.other, stats.malformed,
+	    stats.admitted, stats.allowlisted, stats.blocked, stats.other, stats.malformed,
 	    stats.resets, stats.reset_errors, entries, evicted,
 	    stats.whitelist_full, stats.queue_enobufs, qdrop, udrop,
 	    stats.pending_overflow, stats.rdns_lookups, stats.rdns_confirmed,

@@ -1,0 +1,297 @@
+/*
+ * Copyright (c) 2026 The mxallowd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The static allowlist (allowlist FILE): networks always admitted at the
+ * real MX, such as the output of "smtpctl spf walk" for senders that never
+ * try a second MX.  One network per line, ADDRESS or ADDRESS/PREFIX, IPv4
+ * or IPv6; '#' starts a comment.  Bad lines are reported as FILE:LINE and
+ * the whole file is refused, so a reload keeps the list it had.
+ *
+ * Lookups: the networks are sorted by family, prefix length (longest
+ * first) and address; a source is masked to each prefix length present and
+ * looked up with a binary search, a handful of searches per SYN.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "allowlist.h"
+#include "config.h"
+
+#define ALLOWLIST_MAX	1000000		/* networks in one file */
+
+struct network {
+	struct mxaddr	net;		/* masked to prefixlen */
+	unsigned int	prefixlen;
+};
+
+/* The networks of one family and prefix length: a slice of nets. */
+struct group {
+	sa_family_t	af;
+	unsigned int	prefixlen;
+	size_t		start, n;
+};
+
+struct allowlist {
+	struct network	*nets;
+	size_t		 nnets;
+	struct group	*groups;
+	size_t		 ngroups;
+};
+
+static void
+mask(struct mxaddr *a, unsigned int prefixlen)
+{
+	size_t	len = a->af == AF_INET ? 4 : 16, i;
+
+	for (i = 0; i < len; i++) {
+		if (prefixlen >= 8)
+			prefixlen -= 8;
+		else {
+			a->u.bytes[i] &= 0xff << (8 - prefixlen);
+			prefixlen = 0;
+		}
+	}
+}
+
+static int
+network_cmp(const void *a, const void *b)
+{
+	const struct network	*x = a, *y = b;
+
+	if (x->net.af != y->net.af)
+		return x->net.af < y->net.af ? -1 : 1;
+	if (x->prefixlen != y->prefixlen)
+		return x->prefixlen > y->prefixlen ? -1 : 1;
+	return memcmp(x->net.u.bytes, y->net.u.bytes, sizeof(x->net.u.bytes));
+}
+
+/* "ADDRESS[/PREFIX]" into n; 0, or -1 with *why set. */
+static int
+parse_network(char *word, struct network *n, const char **why)
+{
+	char		*slash;
+	const char	*errstr;
+	unsigned int	 max;
+
+	memset(n, 0, sizeof(*n));
+	if ((slash = strchr(word, '/')) != NULL)
+		*slash++ = '\0';
+	if (mxaddr_parse(word, &n->net) == -1) {
+		*why = "not an IPv4 or IPv6 address";
+		return -1;
+	}
+	max = n->net.af == AF_INET ? 32 : 128;
+	n->prefixlen = max;
+	if (slash != NULL) {
+		n->prefixlen = strtonum(slash, 0, max, &errstr);
+		if (errstr != NULL) {
+			*why = "bad prefix length";
+			return -1;
+		}
+	}
+	mask(&n->net, n->prefixlen);
+	return 0;
+}
+
+static int
+add_network(struct allowlist *al, size_t *cap, const struct network *n)
+{
+	struct network	*p;
+	size_t		 newcap;
+
+	if (al->nnets == *cap) {
+		newcap = *cap ? *cap * 2 : 64;
+		if ((p = reallocarray(al->nets, newcap, sizeof(*p))) == NULL)
+			return -1;
+		al->nets = p;
+		*cap = newcap;
+	}
+	al->nets[al->nnets++] = *n;
+	return 0;
+}
+
+/* Sort, drop duplicates, and find the groups. */
+static int
+index_networks(struct allowlist *al)
+{
+	size_t	i, j;
+
+	qsort(al->nets, al->nnets, sizeof(*al->nets), network_cmp);
+	for (i = j = 0; i < al->nnets; i++)
+		if (j == 0 || network_cmp(&al->nets[j - 1], &al->nets[i]) != 0)
+			al->nets[j++] = al->nets[i];
+	al->nnets = j;
+	for (i = 0; i < al->nnets; i++) {
+		if (al->ngroups == 0 ||
+		    al->groups[al->ngroups - 1].af != al->nets[i].net.af ||
+		    al->groups[al->ngroups - 1].prefixlen !=
+		    al->nets[i].prefixlen) {
+			/* At most 33 + 129 groups: allocated once below. */
+			al->groups[al->ngroups].af = al->nets[i].net.af;
+			al->groups[al->ngroups].prefixlen =
+			    al->nets[i].prefixlen;
+			al->groups[al->ngroups].start = i;
+			al->groups[al->ngroups].n = 0;
+			al->ngroups++;
+		}
+		al->groups[al->ngroups - 1].n++;
+	}
+	return 0;
+}
+
+/*
+ * Read path; NULL after reporting every bad line (FILE:LINE: message) or
+ * an unreadable file.
+ */
+struct allowlist *
+allowlist_load(const char *path)
+{
+	struct allowlist	*al;
+	struct network		 n;
+	FILE			*fp;
+	char			*line = NULL, *p, *word, *extra;
+	char			 text[INET6_ADDRSTRLEN + 8];	/* as written */
+	const char		*why;
+	size_t			 size = 0, cap = 0;
+	unsigned int		 lineno = 0;
+	int			 errors = 0;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		conf_report("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if ((al = calloc(1, sizeof(*al))) == NULL ||
+	    (al->groups = calloc(33 + 129, sizeof(*al->groups))) == NULL)
+		goto fail;
+	while (getline(&line, &size, fp) != -1) {
+		lineno++;
+		if ((p = strchr(line, '#')) != NULL)
+			*p = '\0';
+		p = line;
+		while ((word = strsep(&p, " \t\r\n")) != NULL && *word == '\0')
+			;
+		if (word == NULL)
+			continue;
+		while ((extra = strsep(&p, " \t\r\n")) != NULL &&
+		    *extra == '\0')
+			;
+		if (extra != NULL) {
+			conf_report("%s:%u: one network per line, got extra "
+			    "\"%s\"", path, lineno, extra);
+			errors++;
+		} else if (strlcpy(text, word, sizeof(text)) >= sizeof(text)) {
+			conf_report("%s:%u: \"%s\": too long", path, lineno,
+			    word);
+			errors++;
+		} else if (parse_network(word, &n, &why) == -1) {
+			conf_report("%s:%u: \"%s\": %s", path, lineno, text,
+			    why);
+			errors++;
+		} else if (al->nnets >= ALLOWLIST_MAX) {
+			conf_report("%s:%u: more than %d networks", path,
+			    lineno, ALLOWLIST_MAX);
+			errors++;
+			break;
+		} else if (add_network(al, &cap, &n) == -1)
+			goto fail;
+	}
+	if (ferror(fp)) {
+		conf_report("%s: %s", path, strerror(errno));
+		errors++;
+	}
+	free(line);
+	fclose(fp);
+	if (errors > 0) {
+		allowlist_free(al);
+		return NULL;
+	}
+	index_networks(al);
+	return al;
+ fail:
+	conf_report("%s: %s", path, strerror(errno));
+	free(line);
+	fclose(fp);
+	allowlist_free(al);
+	return NULL;
+}
+
+void
+allowlist_free(struct allowlist *al)
+{
+	if (al == NULL)
+		return;
+	free(al->nets);
+	free(al->groups);
+	free(al);
+}
+
+static int
+network_key_cmp(const void *key, const void *elem)
+{
+	const struct network	*k = key, *e = elem;
+
+	return memcmp(k->net.u.bytes, e->net.u.bytes, sizeof(k->net.u.bytes));
+}
+
+int
+allowlist_contains(const struct allowlist *al, const struct mxaddr *src)
+{
+	const struct group	*g;
+	struct network		 key;
+	size_t			 i;
+
+	if (al == NULL)
+		return 0;
+	for (i = 0; i < al->ngroups; i++) {
+		g = &al->groups[i];
+		if (g->af != src->af)
+			continue;
+		memset(&key, 0, sizeof(key));
+		key.net = *src;
+		mask(&key.net, g->prefixlen);
+		if (bsearch(&key, al->nets + g->start, g->n,
+		    sizeof(*al->nets), network_key_cmp) != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+size_t
+allowlist_count(const struct allowlist *al)
+{
+	return al == NULL ? 0 : al->nnets;
+}
+
+void
+allowlist_foreach(const struct allowlist *al,
+    void (*cb)(const struct mxaddr *, unsigned int, void *), void *arg)
+{
+	size_t	i;
+
+	if (al == NULL)
+		return;
+	for (i = 0; i < al->nnets; i++)
+		cb(&al->nets[i].net, al->nets[i].prefixlen, arg);
+}

@@ -1,0 +1,689 @@
+/*
+ * Copyright (c) 2026 The mxallowd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * The whitelist's state file.  The parent writes it a few seconds after
+ * the whitelist changes (at most every STATE_INTERVAL seconds) and at a
+ * clean stop, and reads it once at startup, so that a restart or a crash
+ * does not send every whitelisted sender back through the fake MX.
+ *
+ * The format is text, one entry per line, expiry in wall-clock time since
+ * the monotonic clock starts again at every boot:
+ *
+ *	# mxallowd whitelist 1
+ *	203.0.113.5/32 1767225600 fake-hit 1
+ *	2001:db8:1::/64 1767229200 rdns 0
+ *	# end 2
+ *
+ * ADDRESS/PREFIXLEN EXPIRY REASON CONFIRMED, single spaces, where EXPIRY is
+ * time(3) seconds, REASON fake-hit, rdns or manual, CONFIRMED 1 once the
+ * source was admitted at a real MX.  The end line counts the entries, so a
+ * file cut at a line boundary is noticed as well as one cut mid-line.
+ *
+ * A write goes to a temporary file in the same directory, is synced and
+ * renamed over the old file: the file is always a complete old state or a
+ * complete new one, and a failed write (ENOSPC, EIO, EFBIG) leaves the old
+ * one alone.  A file that does not read back whole is renamed aside, never
+ * overwritten, and the daemon starts with an empty whitelist: restoring
+ * half of a file would be a state nobody ever had.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <dirent.h>
+#include <err.h>
+#include <errno.h>
+#include <event.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "parent.h"
+#include "state.h"
+
+#define TMP_SUFFIX	".tmp."		/* then mkstemp's six characters */
+#define END_LINE	"# end "
+
+static const char *const reason_names[WL_NREASONS] = {
+	[WL_FAKE_HIT] =	"fake-hit",
+	[WL_RDNS] =	"rdns",
+	[WL_MANUAL] =	"manual",
+};
+
+/* The running daemon's file; "" while there is none to write. */
+static char		path[PATH_MAX];
+static char		dir[PATH_MAX];
+static struct event	save_ev;
+static int		dirty, scheduled, failing;
+
+/* One entry read from the file, before any of them is restored. */
+struct loaded {
+	struct mxaddr	addr;
+	time_t		remaining;	/* seconds from now */
+	uint8_t		reason;
+	uint8_t		confirmed;
+};
+
+struct saving {
+	FILE		*fp;
+	time_t		 wall, mono;	/* the same instant on both clocks */
+	size_t		 n;
+	int		 error;		/* errno of the first failed write */
+};
+
+static const char	*state_file(const struct mxallowd_conf *);
+static void		 dir_of(const char *, char *, size_t);
+static void		 remove_leftovers(const char *);
+static void		 state_timer(int, short, void *);
+static void		 save_entry(const struct wl_view *, void *);
+static void		 save_failed(const char *, const char *, const char *);
+static int		 parse_entry(char *, time_t, struct loaded *, char *,
+			    size_t);
+static int		 parse_magic(const char *, char *, size_t);
+static int		 loaded_cmp(const void *, const void *);
+static int		 move_aside(const char *, char *, size_t);
+
+/* The file in use: none when disabled, and none for a replay (a dry run). */
+static const char *
+state_file(const struct mxallowd_conf *conf)
+{
+	if (conf->state_file[0] == '\0' || conf->replay[0] != '\0')
+		return NULL;
+	return conf->state_file;
+}
+
+/* The directory part of an absolute path. */
+static void
+dir_of(const char *file, char *d, size_t len)
+{
+	char	*slash;
+
+	strlcpy(d, file, len);
+	if ((slash = strrchr(d, '/')) == NULL)
+		strlcpy(d, ".", len);
+	else if (slash == d)
+		d[1] = '\0';
+	else
+		*slash = '\0';
+}
+
+/*
+ * Before daemonizing, so that a problem shows on the terminal: the
+ * directory is created root-owned 0700 when missing, and refused when
+ * another user could write to it (and so replace the whitelist).
+ */
+void
+state_init(const struct mxallowd_conf *conf)
+{
+	struct stat	 st, cst;
+	char		 d[PATH_MAX];
+	const char	*file;
+
+	if ((file = state_file(conf)) == NULL)
+		return;
+	dir_of(file, d, sizeof(d));
+	if (stat(d, &st) == -1) {
+		if (errno != ENOENT)
+			err(1, "state-file directory %s", d);
+		if (mkdir(d, 0700) == -1)
+			err(1, "mkdir %s", d);
+		if (stat(d, &st) == -1)
+			err(1, "state-file directory %s", d);
+	}
+	if (!S_ISDIR(st.st_mode))
+		errx(1, "state-file directory %s is not a directory", d);
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		errx(1, "state-file directory %s must be owned by root and "
+		    "writable by root only", d);
+	/* The chroot must stay empty for the next start. */
+	if (stat(conf->chroot, &cst) == 0 && cst.st_dev == st.st_dev &&
+	    cst.st_ino == st.st_ino)
+		errx(1, "state-file %s must not be in the chroot %s", file,
+		    conf->chroot);
+}
+
+/*
+ * Load the file, then keep it up to date.  Restoring runs before the
+ * timer can fire and before path is set, so what was just read is not
+ * written straight back.
+ */
+void
+state_start(const struct mxallowd_conf *conf)
+{
+	const char	*file;
+	size_t		 restored, expired;
+
+	if ((file = state_file(conf)) == NULL) {
+		if (conf->state_file[0] != '\0')
+			log_info("replay: the state file %s is neither read "
+			    "nor written", conf->state_file);
+		return;
+	}
+	/* A file size limit must fail a write, not kill the daemon. */
+	signal(SIGXFSZ, SIG_IGN);
+	evtimer_set(&save_ev, state_timer, NULL);
+	remove_leftovers(file);
+	if (state_load(file, &restored, &expired) == STATE_STUCK) {
+		log_warnx("state file %s left as it is: the whitelist is not "
+		    "saved until mxallowd restarts", file);
+		return;
+	}
+	strlcpy(path, file, sizeof(path));
+	dir_of(path, dir, sizeof(dir));
+}
+
+/* Temporary files of a write that a crash interrupted. */
+static void
+remove_leftovers(const char *file)
+{
+	DIR		*dp;
+	struct dirent	*de;
+	char		 d[PATH_MAX], prefix[NAME_MAX + 1];
+	const char	*base;
+	size_t		 len;
+
+	dir_of(file, d, sizeof(d));
+	base = strrchr(file, '/') != NULL ? strrchr(file, '/') + 1 : file;
+	if ((size_t)snprintf(prefix, sizeof(prefix), "%s%s", base,
+	    TMP_SUFFIX) >= sizeof(prefix))
+		return;
+	len = strlen(prefix);
+	if ((dp = opendir(d)) == NULL)
+		return;
+	while ((de = readdir(dp)) != NULL) {
+		/* Only mkstemp's names: the prefix and six characters. */
+		if (strncmp(de->d_name, prefix, len) != 0 ||
+		    strlen(de->d_name) != len + 6)
+			continue;
+		if (unlinkat(dirfd(dp), de->d_name, 0) == 0)
+			log_info("removed %s/%s, left by an interrupted write",
+			    d, de->d_name);
+	}
+	closedir(dp);
+}
+
+#ifdef __OpenBSD__
+int
+state_unveil(void)
+{
+	if (path[0] == '\0')
+		return 0;
+	return unveil(dir, "rwc");
+}
+#else
+int
+state_unveil(void)
+{
+	return 0;
+}
+#endif
+
+/* Coalesce: the first change arms the timer, later ones ride along. */
+void
+state_changed(void)
+{
+	struct timeval	interval = { STATE_INTERVAL, 0 };
+
+	if (path[0] == '\0')
+		return;
+	dirty = 1;
+	if (!scheduled) {
+		scheduled = 1;
+		evtimer_add(&save_ev, &interval);
+	}
+}
+
+static void
+state_timer(int fd, short event, void *arg)
+{
+	size_t	n;
+
+	scheduled = 0;
+	if (!dirty)
+		return;
+	dirty = 0;
+	if (state_save(path, &n) == -1)
+		state_changed();	/* try again in a while */
+}
+
+/*
+ * Always write at a clean stop, dirty or not: refreshed expiries since
+ * the last write are worth keeping too.
+ */
+void
+state_shutdown(void)
+{
+	size_t	n;
+
+	if (path[0] == '\0')
+		return;
+	if (state_save(path, &n) == 0)
+		log_info("state file %s: saved %zu entries", path, n);
+}
+
+static void
+save_entry(const struct wl_view *v, void *arg)
+{
+	struct saving	*s = arg;
+	char		 addr[INET6_ADDRSTRLEN];
+	const char	*reason;
+
+	if (s->error != 0 || v->expires <= s->mono)
+		return;
+	if (inet_ntop(v->net.af, &v->net.u, addr, sizeof(addr)) == NULL) {
+		s->error = errno;
+		return;
+	}
+	reason = (unsigned int)v->reason < WL_NREASONS ?
+	    reason_names[v->reason] : reason_names[WL_FAKE_HIT];
+	if (fprintf(s->fp, "%s/%u %lld %s %d\n", addr, v->prefixlen,
+	    (long long)(s->wall + (v->expires - s->mono)), reason,
+	    v->confirmed ? 1 : 0) < 0) {
+		s->error = errno != 0 ? errno : EIO;
+		return;
+	}
+	s->n++;
+}
+
+/*
+ * Say so once; while it keeps failing (a full disk), only in verbose mode,
+ * not every STATE_INTERVAL seconds.
+ */
+static void
+save_failed(const char *file, const char *what, const char *name)
+{
+	if (!failing)
+		log_warn("state file %s not saved, the previous one stays: "
+		    "%s %s", file, what, name);
+	else
+		log_debug("state file %s still not saved: %s %s: %s", file,
+		    what, name, strerror(errno));
+	failing = 1;
+}
+
+/*
+ * Write every live entry to a temporary file, sync it, rename it over
+ * file and sync the directory.  0, or -1 after logging, the old file
+ * untouched.  n: the entries written.
+ */
+int
+state_save(const char *file, size_t *n)
+{
+	struct saving	 s;
+	char		 tmp[PATH_MAX], d[PATH_MAX];
+	const char	*what = "write";
+	int		 fd = -1, saved;
+
+	*n = 0;
+	memset(&s, 0, sizeof(s));
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s%sXXXXXX", file,
+	    TMP_SUFFIX) >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		save_failed(file, "create", file);
+		return -1;
+	}
+	/* mkstemp: mode 0600 and a name nobody else chose. */
+	if ((fd = mkstemp(tmp)) == -1) {
+		save_failed(file, "create", tmp);
+		return -1;
+	}
+	if ((s.fp = fdopen(fd, "w")) == NULL)
+		goto fail;
+	fd = -1;
+	s.wall = time(NULL);
+	s.mono = policy_now();
+	if (fprintf(s.fp, "%s %d\n", STATE_MAGIC, STATE_VERSION) < 0)
+		s.error = errno != 0 ? errno : EIO;
+	policy_foreach(save_entry, &s);
+	if (s.error == 0 && fprintf(s.fp, END_LINE "%zu\n", s.n) < 0)
+		s.error = errno != 0 ? errno : EIO;
+	if (s.error == 0 && fflush(s.fp) == EOF)
+		s.error = errno;
+	if (s.error == 0 && fsync(fileno(s.fp)) == -1) {
+		s.error = errno;
+		what = "sync";
+	}
+	if (fclose(s.fp) == EOF && s.error == 0)
+		s.error = errno;
+	s.fp = NULL;
+	if (s.error != 0) {
+		errno = s.error;
+		goto fail;
+	}
+	if (rename(tmp, file) == -1) {
+		what = "rename";
+		goto fail;
+	}
+	/* The new name is on disk only once its directory is. */
+	dir_of(file, d, sizeof(d));
+	if ((fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    fsync(fd) == -1) {
+		saved = errno;
+		if (fd != -1)
+			close(fd);
+		errno = saved;
+		log_warn("state file %s renamed, but syncing %s", file, d);
+		return -1;
+	}
+	close(fd);
+	if (failing)
+		log_info("state file %s saved again", file);
+	failing = 0;
+	*n = s.n;
+	log_debug("state file %s: saved %zu entries", file, s.n);
+	return 0;
+
+ fail:
+	saved = errno;
+	if (s.fp != NULL)
+		fclose(s.fp);
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	errno = saved;
+	save_failed(file, what, tmp);
+	return -1;
+}
+
+/* The first line: ours, and a version this daemon reads. */
+static int
+parse_magic(const char *line, char *why, size_t whylen)
+{
+	const char	*errstr;
+	size_t		 len = strlen(STATE_MAGIC);
+	long long	 version;
+
+	if (strncmp(line, STATE_MAGIC, len) != 0 || line[len] != ' ') {
+		snprintf(why, whylen, "not a mxallowd state file (the first "
+		    "line is not \"%s %d\")", STATE_MAGIC, STATE_VERSION);
+		return -1;
+	}
+	version = strtonum(line + len + 1, 1, INT_MAX, &errstr);
+	if (errstr != NULL) {
+		snprintf(why, whylen, "version \"%s\" is %s", line + len + 1,
+		    errstr);
+		return -1;
+	}
+	if (version != STATE_VERSION) {
+		snprintf(why, whylen, "version %lld, this mxallowd reads "
+		    "version %d", version, STATE_VERSION);
+		return -1;
+	}
+	return 0;
+}
+
+/* ADDRESS/PREFIXLEN EXPIRY REASON CONFIRMED; 0, or -1 and why. */
+static int
+parse_entry(char *line, time_t wall, struct loaded *e, char *why,
+    size_t whylen)
+{
+	char		*field[4], *p = line, *slash;
+	const char	*errstr;
+	long long	 expiry;
+	size_t		 i;
+
+	for (i = 0; i < 4; i++)
+		if ((field[i] = strsep(&p, " ")) == NULL || *field[i] == '\0')
+			break;
+	if (i < 4 || p != NULL) {
+		snprintf(why, whylen, "not \"ADDRESS/PREFIXLEN EXPIRY REASON "
+		    "CONFIRMED\"");
+		return -1;
+	}
+	memset(e, 0, sizeof(*e));
+	if ((slash = strchr(field[0], '/')) == NULL) {
+		snprintf(why, whylen, "no prefix length in \"%s\"", field[0]);
+		return -1;
+	}
+	*slash++ = '\0';
+	if (mxaddr_parse(field[0], &e->addr) == -1) {
+		snprintf(why, whylen, "\"%s\" is not an IPv4 or IPv6 address",
+		    field[0]);
+		return -1;
+	}
+	/* Informational: entries take the prefix the configuration sets. */
+	strtonum(slash, 0, e->addr.af == AF_INET ? 32 : 128, &errstr);
+	if (errstr != NULL) {
+		snprintf(why, whylen, "prefix length \"%s\" is %s", slash,
+		    errstr);
+		return -1;
+	}
+	expiry = strtonum(field[1], 0, LLONG_MAX, &errstr);
+	if (errstr != NULL) {
+		snprintf(why, whylen, "expiry \"%s\" is %s", field[1], errstr);
+		return -1;
+	}
+	for (i = 0; i < WL_NREASONS; i++)
+		if (strcmp(field[2], reason_names[i]) == 0)
+			break;
+	if (i == WL_NREASONS) {
+		snprintf(why, whylen, "unknown reason \"%s\"", field[2]);
+		return -1;
+	}
+	e->reason = i;
+	if (strcmp(field[3], "0") != 0 && strcmp(field[3], "1") != 0) {
+		snprintf(why, whylen, "confirmed \"%s\" is not 0 or 1",
+		    field[3]);
+		return -1;
+	}
+	e->confirmed = field[3][0] == '1';
+	/*
+	 * A clock set back (or a foreign file) must not make an entry
+	 * outlive the longest whitelist-time.
+	 */
+	if (expiry - wall > MAX_WHITELIST_TIME)
+		e->remaining = MAX_WHITELIST_TIME;
+	else
+		e->remaining = expiry - wall;
+	return 0;
+}
+
+/* Confirmed first, then pending; each soonest expiry first. */
+static int
+loaded_cmp(const void *a, const void *b)
+{
+	const struct loaded	*x = a, *y = b;
+
+	if (x->confirmed != y->confirmed)
+		return x->confirmed ? -1 : 1;
+	if (x->remaining != y->remaining)
+		return x->remaining < y->remaining ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Rename file to file.corrupt-YYYYmmddHHMMSS (local time), with .1, .2 ...
+ * after it when that exists: an earlier one is never replaced.
+ */
+static int
+move_aside(const char *file, char *aside, size_t len)
+{
+	struct stat	st;
+	struct tm	tm;
+	time_t		now = time(NULL);
+	char		stamp[32];
+	int		i;
+
+	if (localtime_r(&now, &tm) == NULL ||
+	    strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm) == 0)
+		strlcpy(stamp, "unknown", sizeof(stamp));
+	for (i = 0; i < 1000; i++) {
+		if (i == 0)
+			snprintf(aside, len, "%s.corrupt-%s", file, stamp);
+		else
+			snprintf(aside, len, "%s.corrupt-%s.%d", file, stamp,
+			    i);
+		/* The directory is root's alone: no race to fear here. */
+		if (lstat(aside, &st) == 0)
+			continue;
+		if (errno != ENOENT)
+			return -1;
+		return rename(file, aside);
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+/*
+ * Read file whole, then restore every entry that has not expired.  A
+ * missing file is a first start.  n: entries restored, expired: dropped.
+ */
+int
+state_load(const char *file, size_t *n, size_t *expired)
+{
+	struct loaded	*v = NULL, *e;
+	struct stat	 st;
+	FILE		*fp;
+	char		*line = NULL, *end;
+	char		 why[256], aside[PATH_MAX + 64];
+	const char	*errstr;
+	size_t		 linesize = 0, nv = 0, cap = 0, i, count;
+	ssize_t		 len;
+	time_t		 wall, last[2] = { 0, 0 };
+	unsigned long	 lineno = 0;
+	int		 fd, ended = 0, sorted = 1, pass;
+
+	*n = *expired = 0;
+	why[0] = '\0';
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT) {
+			log_info("state file %s does not exist yet: starting "
+			    "with an empty whitelist", file);
+			return STATE_LOADED;
+		}
+		log_warn("state file %s", file);
+		return STATE_STUCK;
+	}
+	if (fstat(fd, &st) == -1 || (fp = fdopen(fd, "r")) == NULL) {
+		log_warn("state file %s", file);
+		close(fd);
+		return STATE_STUCK;
+	}
+	if (!S_ISREG(st.st_mode))
+		snprintf(why, sizeof(why), "not a regular file");
+	wall = time(NULL);
+	while (why[0] == '\0' &&
+	    (len = getline(&line, &linesize, fp)) != -1) {
+		lineno++;
+		if (line[len - 1] != '\n') {
+			snprintf(why, sizeof(why), "line %lu: truncated (no "
+			    "newline at its end)", lineno);
+			break;
+		}
+		line[--len] = '\0';
+		if (memchr(line, '\0', len) != NULL) {
+			snprintf(why, sizeof(why), "line %lu: NUL character",
+			    lineno);
+			break;
+		}
+		if (ended) {
+			snprintf(why, sizeof(why), "line %lu: text after the "
+			    "end line", lineno);
+			break;
+		}
+		if (lineno == 1) {
+			if (parse_magic(line, why, sizeof(why)) == -1)
+				break;
+			continue;
+		}
+		if (strncmp(line, END_LINE, strlen(END_LINE)) == 0) {
+			count = strtonum(line + strlen(END_LINE), 0,
+			    LLONG_MAX, &errstr);
+			if (errstr != NULL || count != nv) {
+				snprintf(why, sizeof(why), "line %lu: \"%s\", "
+				    "but %zu entries", lineno, line, nv);
+				break;
+			}
+			ended = 1;
+			continue;
+		}
+		if (nv == cap) {
+			cap = cap ? cap * 2 : 4096;
+			if ((e = reallocarray(v, cap, sizeof(*v))) == NULL)
+				fatal(NULL);
+			v = e;
+		}
+		if (parse_entry(line, wall, &v[nv], why, sizeof(why)) == -1) {
+			/* A copy: why may hold part of line, cut by strsep. */
+			strlcpy(aside, why, sizeof(aside));
+			snprintf(why, sizeof(why), "line %lu: %s", lineno,
+			    aside);
+			break;
+		}
+		/* Ours are in order already; a sort is for foreign files. */
+		if (v[nv].remaining < last[v[nv].confirmed])
+			sorted = 0;
+		last[v[nv].confirmed] = v[nv].remaining;
+		nv++;
+	}
+	if (why[0] == '\0' && ferror(fp))
+		snprintf(why, sizeof(why), "read error: %s", strerror(errno));
+	else if (why[0] == '\0' && lineno == 0)
+		snprintf(why, sizeof(why), "empty");
+	else if (why[0] == '\0' && !ended)
+		snprintf(why, sizeof(why), "truncated after line %lu (no end "
+		    "line)", lineno);
+	free(line);
+	fclose(fp);
+
+	if (why[0] != '\0') {
+		free(v);
+		if (move_aside(file, aside, sizeof(aside)) == -1) {
+			log_warn("state file %s is corrupt (%s), and moving it "
+			    "aside failed", file, why);
+			return STATE_STUCK;
+		}
+		log_warnx("state file %s is corrupt (%s): moved aside to %s, "
+		    "starting with an empty whitelist", file, why, aside);
+		return STATE_CORRUPT;
+	}
+
+	/*
+	 * Confirmed entries first, each list soonest first: every insertion
+	 * then lands at the tail of the whitelist's expiry-ordered lists.
+	 */
+	if (!sorted)
+		qsort(v, nv, sizeof(*v), loaded_cmp);
+	for (pass = 1; pass >= 0; pass--) {
+		for (i = 0; i < nv; i++) {
+			if (v[i].confirmed != pass)
+				continue;
+			if (v[i].remaining <= 0) {
+				(*expired)++;
+				continue;
+			}
+			policy_restore(&v[i].addr, v[i].remaining,
+			    v[i].reason, v[i].confirmed);
+			(*n)++;
+		}
+	}
+	free(v);
+	log_info("state file %s: restored %zu entries, %zu had expired", file,
+	    *n, *expired);
+	return STATE_LOADED;
+}
