@@ -74,6 +74,16 @@ child_init(struct imsg *imsg)
 	    init.chroot[0] != '\0' ? ", chroot " : "", init.chroot);
 }
 
+/* mxallowctl log verbose|brief, passed on by the parent. */
+static void
+child_log_verbose(struct imsg *imsg)
+{
+	int	verbose;
+
+	imsg_payload(imsg, &verbose, sizeof(verbose), "log verbose");
+	log_setverbose(verbose);
+}
+
 static void
 child_dispatch_parent(int fd, short event, void *arg)
 {
@@ -94,6 +104,8 @@ child_dispatch_parent(int fd, short event, void *arg)
 		else if (!initialised)
 			fatalx("message type %u before init",
 			    imsg_get_type(&imsg));
+		else if (imsg_get_type(&imsg) == IMSG_LOG_VERBOSE)
+			child_log_verbose(&imsg);
 		else
 			ops->dispatch(&imsg);
 		imsg_free(&imsg);

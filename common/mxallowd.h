@@ -34,12 +34,16 @@
 #define MXALLOWD_CONF		"/etc/mxallowd.conf"
 #define MXALLOWD_CHROOT		"/var/empty"
 #define DEFAULT_BACKEND		BACKEND_PF
+#define DEFAULT_STATE_FILE	"/var/db/mxallowd/whitelist"
 #else
 #define MXALLOWD_CONF		"/etc/mxallowd.conf"
 #define MXALLOWD_CHROOT		"/var/empty"
 #define DEFAULT_BACKEND		BACKEND_NFQUEUE
+#define DEFAULT_STATE_FILE	"/var/lib/mxallowd/whitelist"
 #endif
 #define MXALLOWD_USER		"_mxallowd"
+#define MXALLOWD_SOCKET		"/var/run/mxallowd.sock"	/* mxallowctl's */
+#define CONTROL_SOCK_MAX	104	/* sun_path on OpenBSD (Linux: 108) */
 
 #define DEFAULT_WHITELIST_TIME	86400		/* seconds; see mxallowd.conf(5) */
 #define DEFAULT_PREFIX4		32
@@ -123,7 +127,9 @@ struct mxallowd_conf {
 	char		chroot[PATH_MAX];
 	char		pf_table[PF_TABLE_NAME_MAX];
 	char		replay[PATH_MAX];	/* command line: a pflog savefile */
+	char		control_sock[CONTROL_SOCK_MAX];	/* mxallowctl's socket */
 	char		allowlist[PATH_MAX];	/* "" for none */
+	char		state_file[PATH_MAX];	/* "" for none */
 };
 
 /* What capture learns from the headers of one packet. */
@@ -254,6 +260,7 @@ enum imsg_type {
 	IMSG_RDNS_ANSWER,	/* resolver -> parent: struct rdns_answer */
 	IMSG_PF_EVENTS,		/* capture -> parent: struct pf_event[1..BATCH] */
 	IMSG_CAPTURE_EOF,	/* capture -> parent: struct capture_eof */
+	IMSG_LOG_VERBOSE,	/* parent -> children: int, log_setverbose() */
 };
 
 /* Where capture's pflog records come from (pf backend). */

@@ -35,6 +35,7 @@
 #include "log.h"
 #include "parent.h"
 #include "proc.h"
+#include "state.h"
 
 #define SHUTDOWN_WAIT_MS	900	/* then SIGKILL: stop within a second */
 
@@ -317,6 +318,9 @@ children_shutdown(int status)
 	for (i = 0; i < NCHILDREN; i++)
 		if (children[i].iev.ibuf.fd != -1)
 			imsgev_close(&children[i].iev);
+	/* While they exit.  Not after an error: the last timed write stays. */
+	if (status == 0)
+		state_shutdown();
 	for (waited = 0; children_alive() && waited < SHUTDOWN_WAIT_MS;
 	    waited += 10) {
 		reap_exited();

@@ -110,6 +110,8 @@ static int	set_user(struct mxallowd_conf *, const char *,
 		    const struct keyword *, const char *, struct parse_state *);
 static int	set_chroot(struct mxallowd_conf *, const char *,
 		    const struct keyword *, const char *, struct parse_state *);
+static int	set_control_sock(struct mxallowd_conf *, const char *,
+		    const struct keyword *, const char *, struct parse_state *);
 static int	set_flag(struct mxallowd_conf *, const char *,
 		    const struct keyword *, const char *, struct parse_state *);
 static int	set_pf_table(struct mxallowd_conf *, const char *,
@@ -117,6 +119,8 @@ static int	set_pf_table(struct mxallowd_conf *, const char *,
 static int	set_replay(struct mxallowd_conf *, const char *,
 		    const struct keyword *, const char *, struct parse_state *);
 static int	set_allowlist(struct mxallowd_conf *, const char *,
+		    const struct keyword *, const char *, struct parse_state *);
+static int	set_state_file(struct mxallowd_conf *, const char *,
 		    const struct keyword *, const char *, struct parse_state *);
 static int	set_nameserver(struct mxallowd_conf *, const char *,
 		    const struct keyword *, const char *, struct parse_state *);
@@ -150,7 +154,9 @@ static const struct keyword keywords[] = {
 	SPECIAL("pcap-filter",	ARG_REST, 0,		set_pcap_filter),
 	SPECIAL("user",		ARG_WORD, 0,		set_user),
 	SPECIAL("chroot",		ARG_WORD, 0,		set_chroot),
+	SPECIAL("control-socket",	ARG_WORD, 0,		set_control_sock),
 	SPECIAL("allowlist",	ARG_WORD, 0,		set_allowlist),
+	SPECIAL("state-file",	ARG_WORD, 0,		set_state_file),
 	FLAG("no-rdns-whitelist",	OPT_NO_RDNS),
 	FLAG("foreground",		OPT_FOREGROUND),
 	FLAG("stdout",			OPT_STDOUT),
@@ -239,6 +245,10 @@ conf_init(struct mxallowd_conf *conf)
 	    sizeof(conf->pcap_filter));
 	strlcpy(conf->user, MXALLOWD_USER, sizeof(conf->user));
 	strlcpy(conf->chroot, MXALLOWD_CHROOT, sizeof(conf->chroot));
+	strlcpy(conf->control_sock, MXALLOWD_SOCKET,
+	    sizeof(conf->control_sock));
+	strlcpy(conf->state_file, DEFAULT_STATE_FILE,
+	    sizeof(conf->state_file));
 	strlcpy(conf->pf_table, DEFAULT_PF_TABLE, sizeof(conf->pf_table));
 }
 
@@ -456,6 +466,24 @@ set_allowlist(struct mxallowd_conf *conf, const char *origin,
 	    sizeof(conf->allowlist), arg);
 }
 
+/* Where the parent keeps the whitelist across restarts; none: nowhere. */
+static int
+set_state_file(struct mxallowd_conf *conf, const char *origin,
+    const struct keyword *kw, const char *arg, struct parse_state *ps)
+{
+	if (strcmp(arg, "none") == 0) {
+		memset(conf->state_file, 0, sizeof(conf->state_file));
+		return 0;
+	}
+	if (arg[0] != '/' || arg[strlen(arg) - 1] == '/') {
+		conf_err(origin, "%s: \"%s\" is neither an absolute path to "
+		    "a file nor none", kw->name, arg);
+		return -1;
+	}
+	return set_string(origin, kw, conf->state_file,
+	    sizeof(conf->state_file), arg);
+}
+
 /* A savefile of pflog records to replay (command line only). */
 static int
 set_replay(struct mxallowd_conf *conf, const char *origin,
@@ -579,6 +607,20 @@ set_chroot(struct mxallowd_conf *conf, const char *origin,
 	}
 	return set_string(origin, kw, conf->chroot, sizeof(conf->chroot),
 	    arg);
+}
+
+/* mxallowctl's socket; absolute, since the daemon chdirs to "/". */
+static int
+set_control_sock(struct mxallowd_conf *conf, const char *origin,
+    const struct keyword *kw, const char *arg, struct parse_state *ps)
+{
+	if (arg[0] != '/') {
+		conf_err(origin, "%s: \"%s\" is not an absolute path",
+		    kw->name, arg);
+		return -1;
+	}
+	return set_string(origin, kw, conf->control_sock,
+	    sizeof(conf->control_sock), arg);
 }
 
 static int

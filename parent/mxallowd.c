@@ -42,6 +42,7 @@
 #include "log.h"
 #include "parent.h"
 #include "proc.h"
+#include "state.h"
 
 /*
  * The long name of every option that is also a configuration keyword is
@@ -65,7 +66,9 @@ static const struct option longopts[] = {
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "user",		required_argument,	NULL, 0 },
 	{ "chroot",		required_argument,	NULL, 0 },
+	{ "control-socket",	required_argument,	NULL, 0 },
 	{ "allowlist",		required_argument,	NULL, 0 },
+	{ "state-file",		required_argument,	NULL, 0 },
 	{ "backend",		required_argument,	NULL, 0 },
 	{ "fake-action",	required_argument,	NULL, 0 },
 	{ "queue-maxlen",	required_argument,	NULL, 0 },
@@ -101,9 +104,10 @@ usage(void)
 	    "\t[-p pflog-interface] [-Q queue-num] [-r real-mailserver] "
 	    "[-t whitelist-time]\n"
 	    "\t[--backend nfqueue|pf] [--chroot dir] [--fake-action reset|drop]\n"
+	    "\t[--control-socket path]\n"
 	    "\t[--max-entries n] [--nameserver address] [--queue-maxlen n]\n"
 	    "\t[--pf-table name] [--rdns-max-addresses n] [--replay savefile]\n"
-	    "\t[--user name]\n"
+	    "\t[--state-file path|none] [--user name]\n"
 	    "\t[--whitelist-prefix4 bits] [--whitelist-prefix6 bits]\n");
 	exit(1);
 }
@@ -246,6 +250,8 @@ keep_fixed_settings(struct mxallowd_conf *next,
 	KEEP(pf_table, "pf-table");
 	KEEP(user, "user");
 	KEEP(chroot, "chroot");
+	KEEP(control_sock, "control-socket");
+	KEEP(state_file, "state-file");
 	if ((next->opts & fixed_opts) != (run->opts & fixed_opts)) {
 		log_warnx("foreground, stdout or quiet changed: restart "
 		    "mxallowd to apply it");
@@ -390,7 +396,11 @@ main(int argc, char *argv[])
 		errx(1, "need root privileges");
 	check_user(conf.user);
 	check_chroot(conf.chroot);
+	state_init(&conf);
 	self = proc_self_path(argv[0]);
+	/* Not for a dry run, which must not take a running daemon's socket. */
+	if (conf.replay[0] == '\0')
+		control_init(conf.control_sock);
 
 	log_init(lo.debug ? LOG_DEST_STDERR : lo.to_stdout ? LOG_DEST_STDOUT :
 	    LOG_DEST_SYSLOG, LOG_DAEMON);
@@ -437,6 +447,7 @@ main(int argc, char *argv[])
 	children_start(&conf, self, logflags, capture_fd);
 	policy_start(&conf, conf.backend == BACKEND_PF ? pf_changed : NULL);
 	policy_set_allowlist(allowlist);
+	state_start(&conf);	/* so that the backends start with it */
 	rdns_start(&conf);
 	if (conf.backend == BACKEND_PF)
 		pf_start();
@@ -444,15 +455,19 @@ main(int argc, char *argv[])
 	else
 		verdict_start();
 #endif
+	control_listen(&conf);
 #ifdef __OpenBSD__
 	/*
-	 * From here on: the configuration to read again, the pf table
-	 * (/dev/pf is open), and signals to the children.
+	 * From here on: the configuration to read again, the state file's
+	 * directory, the pf table (/dev/pf is open), and signals to the
+	 * children.
 	 */
 	if (unveil(conffile != NULL ? conffile : MXALLOWD_CONF, "r") == -1 ||
+	    state_unveil() == -1 || unveil(conf.control_sock, "c") == -1 ||
 	    unveil(NULL, NULL) == -1)
 		fatal("unveil");
-	if (pledge("stdio rpath pf proc", NULL) == -1)
+	/* unix: mxallowctl's clients; the socket goes at exit (cpath) */
+	if (pledge("stdio rpath wpath cpath unix pf proc", NULL) == -1)
 		fatal("pledge");
 #endif
 	event_dispatch();

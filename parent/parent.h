@@ -60,6 +60,10 @@ void	children_shutdown(int) __attribute__((noreturn));
 int	children_send(enum mxallowd_proc, uint32_t, const void *, size_t);
 void	children_reconfigure(const struct mxallowd_conf *);
 
+/* control.c */
+void	control_init(const char *);
+void	control_listen(const struct mxallowd_conf *);
+
 /* nfqueue.c (Linux) */
 typedef void	(*nfqueue_packet_cb)(uint32_t, const uint8_t *, size_t);
 int	nfqueue_open(const struct mxallowd_conf *, nfqueue_packet_cb);

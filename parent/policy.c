@@ -35,6 +35,7 @@
 #include "config.h"
 #include "log.h"
 #include "parent.h"
+#include "state.h"
 
 static const struct mxallowd_conf	*conf;
 static struct whitelist			*wl;
@@ -54,6 +55,7 @@ policy_now(void)
 static void
 whitelist_changed(void)
 {
+	state_changed();
 	if (changed != NULL)
 		changed();
 }
@@ -91,7 +93,10 @@ policy_fake_hit(const struct pkt_info *syn)
 int
 policy_refresh(const struct mxaddr *src)
 {
-	return whitelist_admit(wl, src, policy_now(), conf->whitelist_time);
+	if (!whitelist_admit(wl, src, policy_now(), conf->whitelist_time))
+		return 0;
+	state_changed();	/* a later expiry, maybe confirmed: keep it */
+	return 1;
 }
 
 /* A SYN to a real address that was not let through. */

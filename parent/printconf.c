@@ -72,8 +72,11 @@ conf_print(FILE *fp, const struct mxallowd_conf *conf)
 	fprintf(fp, "pcap-filter \"%s\"\n", conf->pcap_filter);
 	fprintf(fp, "user %s\n", conf->user);
 	fprintf(fp, "chroot %s\n", conf->chroot);
+	fprintf(fp, "control-socket %s\n", conf->control_sock);
 	if (conf->allowlist[0] != '\0')
 		fprintf(fp, "allowlist %s\n", conf->allowlist);
+	fprintf(fp, "state-file %s\n", conf->state_file[0] != '\0' ?
+	    conf->state_file : "none");
 	for (i = 0; i < nitems(flags); i++)
 		if (conf->opts & flags[i].opt)
 			fprintf(fp, "%s\n", flags[i].name);

@@ -47,6 +47,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <ctype.h>
 #include <dirent.h>
 #include <err.h>
 #include <errno.h>
@@ -68,6 +69,8 @@
 
 #define TMP_SUFFIX	".tmp."		/* then mkstemp's six characters */
 #define END_LINE	"# end "
+/* An expiry beyond any real one (year 36812) that fits every time_t. */
+#define STATE_MAX_EXPIRY	(1ULL << 40)
 
 static const char *const reason_names[WL_NREASONS] = {
 	[WL_FAKE_HIT] =	"fake-hit",
@@ -102,11 +105,12 @@ static void		 remove_leftovers(const char *);
 static void		 state_timer(int, short, void *);
 static void		 save_entry(const struct wl_view *, void *);
 static void		 save_failed(const char *, const char *, const char *);
-static int		 parse_entry(char *, time_t, struct loaded *, char *,
-			    size_t);
+static int		 parse_entry(char *, size_t, time_t, struct loaded *,
+			    char *, size_t);
 static int		 parse_magic(const char *, char *, size_t);
 static int		 loaded_cmp(const void *, const void *);
 static int		 move_aside(const char *, char *, size_t);
+static ssize_t		 read_whole(int, off_t, char **);
 
 /* The file in use: none when disabled, and none for a replay (a dry run). */
 static const char *
@@ -267,14 +271,13 @@ state_timer(int fd, short event, void *arg)
 	if (!dirty)
 		return;
 	dirty = 0;
-	if (state_save(path, &n) == -1)
+	if (state_save(path, &n) == 0)
+		log_debug("state file %s: saved %zu entries", path, n);
+	else
 		state_changed();	/* try again in a while */
 }
 
-/*
- * Always write at a clean stop, dirty or not: refreshed expiries since
- * the last write are worth keeping too.
- */
+/* A clean stop writes whether dirty or not: the file must be right now. */
 void
 state_shutdown(void)
 {
@@ -283,27 +286,67 @@ state_shutdown(void)
 	if (path[0] == '\0')
 		return;
 	if (state_save(path, &n) == 0)
-		log_info("state file %s: saved %zu entries", path, n);
+		log_info("state file %s: saved %zu entries at exit", path, n);
 }
 
+/* The decimal digits of u at p; returns the end. */
+static char *
+put_number(char *p, unsigned long long u)
+{
+	char	digits[20];
+	size_t	n = 0;
+
+	do {
+		digits[n++] = '0' + u % 10;
+		u /= 10;
+	} while (u != 0);
+	while (n > 0)
+		*p++ = digits[--n];
+	return p;
+}
+
+/*
+ * One line.  By hand rather than with fprintf and inet_ntop (which prints
+ * IPv4 with sprintf): this is most of the cost of writing a big whitelist.
+ */
 static void
 save_entry(const struct wl_view *v, void *arg)
 {
 	struct saving	*s = arg;
-	char		 addr[INET6_ADDRSTRLEN];
+	char		 line[INET6_ADDRSTRLEN + 64], *p = line;
 	const char	*reason;
+	time_t		 expiry;
+	size_t		 i;
 
 	if (s->error != 0 || v->expires <= s->mono)
 		return;
-	if (inet_ntop(v->net.af, &v->net.u, addr, sizeof(addr)) == NULL) {
-		s->error = errno;
-		return;
+	if (v->net.af == AF_INET) {
+		for (i = 0; i < 4; i++) {
+			if (i > 0)
+				*p++ = '.';
+			p = put_number(p, v->net.u.bytes[i]);
+		}
+	} else {
+		if (inet_ntop(v->net.af, &v->net.u, line,
+		    INET6_ADDRSTRLEN) == NULL) {
+			s->error = errno;
+			return;
+		}
+		p = line + strlen(line);
 	}
+	*p++ = '/';
+	p = put_number(p, v->prefixlen);
+	*p++ = ' ';
+	expiry = s->wall + (v->expires - s->mono);
+	p = put_number(p, expiry > 0 ? (unsigned long long)expiry : 0);
+	*p++ = ' ';
 	reason = (unsigned int)v->reason < WL_NREASONS ?
 	    reason_names[v->reason] : reason_names[WL_FAKE_HIT];
-	if (fprintf(s->fp, "%s/%u %lld %s %d\n", addr, v->prefixlen,
-	    (long long)(s->wall + (v->expires - s->mono)), reason,
-	    v->confirmed ? 1 : 0) < 0) {
+	p = stpcpy(p, reason);
+	*p++ = ' ';
+	*p++ = v->confirmed ? '1' : '0';
+	*p++ = '\n';
+	if (fwrite(line, 1, p - line, s->fp) != (size_t)(p - line)) {
 		s->error = errno != 0 ? errno : EIO;
 		return;
 	}
@@ -395,7 +438,6 @@ state_save(const char *file, size_t *n)
 		log_info("state file %s saved again", file);
 	failing = 0;
 	*n = s.n;
-	log_debug("state file %s: saved %zu entries", file, s.n);
 	return 0;
 
  fail:
@@ -437,20 +479,55 @@ parse_magic(const char *line, char *why, size_t whylen)
 	return 0;
 }
 
-/* ADDRESS/PREFIXLEN EXPIRY REASON CONFIRMED; 0, or -1 and why. */
+/*
+ * Decimal digits only (no sign, no blank), at most max: 0, or -1.  max is
+ * small enough (STATE_MAX_EXPIRY at most) that u * 10 + 9 cannot overflow.
+ */
 static int
-parse_entry(char *line, time_t wall, struct loaded *e, char *why,
-    size_t whylen)
+get_number(const char *s, unsigned long long max, unsigned long long *out)
 {
-	char		*field[4], *p = line, *slash;
-	const char	*errstr;
-	long long	 expiry;
-	size_t		 i;
+	unsigned long long	u = 0;
+	unsigned int		d;
 
-	for (i = 0; i < 4; i++)
-		if ((field[i] = strsep(&p, " ")) == NULL || *field[i] == '\0')
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		d = (unsigned char)*s - '0';
+		if (d > 9 || (u = u * 10 + d) > max)
+			return -1;
+	}
+	*out = u;
+	return 0;
+}
+
+/*
+ * ADDRESS/PREFIXLEN EXPIRY REASON CONFIRMED, len bytes at line (cut into
+ * fields in place); 0, or -1 and why.  One pass over the bytes: this and
+ * inet_pton are most of the cost of reading a big file.
+ */
+static int
+parse_entry(char *line, size_t len, time_t wall, struct loaded *e,
+    char *why, size_t whylen)
+{
+	char			*field[4], *p, *slash;
+	unsigned long long	 plen, expiry;
+	long long		 remaining;
+	size_t			 i, nf = 0;
+
+	field[0] = line;
+	for (p = line; p < line + len; p++) {
+		if (*p == '\0') {
+			snprintf(why, whylen, "NUL character");
+			return -1;
+		}
+		if (*p != ' ')
+			continue;
+		if (nf == 3 || p == field[nf])
 			break;
-	if (i < 4 || p != NULL) {
+		*p = '\0';
+		field[++nf] = p + 1;
+	}
+	if (p < line + len || nf != 3 || *field[3] == '\0') {
 		snprintf(why, whylen, "not \"ADDRESS/PREFIXLEN EXPIRY REASON "
 		    "CONFIRMED\"");
 		return -1;
@@ -467,15 +544,14 @@ parse_entry(char *line, time_t wall, struct loaded *e, char *why,
 		return -1;
 	}
 	/* Informational: entries take the prefix the configuration sets. */
-	strtonum(slash, 0, e->addr.af == AF_INET ? 32 : 128, &errstr);
-	if (errstr != NULL) {
-		snprintf(why, whylen, "prefix length \"%s\" is %s", slash,
-		    errstr);
+	if (get_number(slash, e->addr.af == AF_INET ? 32 : 128, &plen) == -1) {
+		snprintf(why, whylen, "prefix length \"%s\" is not 0..%d",
+		    slash, e->addr.af == AF_INET ? 32 : 128);
 		return -1;
 	}
-	expiry = strtonum(field[1], 0, LLONG_MAX, &errstr);
-	if (errstr != NULL) {
-		snprintf(why, whylen, "expiry \"%s\" is %s", field[1], errstr);
+	if (get_number(field[1], STATE_MAX_EXPIRY, &expiry) == -1) {
+		snprintf(why, whylen, "expiry \"%s\" is not a time in seconds",
+		    field[1]);
 		return -1;
 	}
 	for (i = 0; i < WL_NREASONS; i++)
@@ -496,10 +572,9 @@ parse_entry(char *line, time_t wall, struct loaded *e, char *why,
 	 * A clock set back (or a foreign file) must not make an entry
 	 * outlive the longest whitelist-time.
 	 */
-	if (expiry - wall > MAX_WHITELIST_TIME)
-		e->remaining = MAX_WHITELIST_TIME;
-	else
-		e->remaining = expiry - wall;
+	remaining = (long long)expiry - (long long)wall;
+	e->remaining = remaining > MAX_WHITELIST_TIME ? MAX_WHITELIST_TIME :
+	    remaining < 0 ? 0 : remaining;
 	return 0;
 }
 
@@ -549,6 +624,37 @@ move_aside(const char *file, char *aside, size_t len)
 	return -1;
 }
 
+/* All of fd, NUL-terminated, in *buf (one read past hint sees EOF). */
+static ssize_t
+read_whole(int fd, off_t hint, char **buf)
+{
+	char	*b = NULL, *nb;
+	size_t	 len = 0, size = hint > 0 ? (size_t)hint + 2 : 4096;
+	ssize_t	 r;
+
+	for (;;) {
+		if (b == NULL || len + 1 == size) {
+			if (b != NULL)
+				size *= 2;
+			if ((nb = realloc(b, size)) == NULL)
+				fatal(NULL);
+			b = nb;
+		}
+		if ((r = read(fd, b + len, size - 1 - len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			free(b);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		len += r;
+	}
+	b[len] = '\0';
+	*buf = b;
+	return len;
+}
+
 /*
  * Read file whole, then restore every entry that has not expired.  A
  * missing file is a first start.  n: entries restored, expired: dropped.
@@ -558,15 +664,14 @@ state_load(const char *file, size_t *n, size_t *expired)
 {
 	struct loaded	*v = NULL, *e;
 	struct stat	 st;
-	FILE		*fp;
-	char		*line = NULL, *end;
-	char		 why[256], aside[PATH_MAX + 64];
+	char		*buf = NULL, *line, *end, *nl;
+	char		 why[256], detail[200], aside[PATH_MAX + 64];
 	const char	*errstr;
-	size_t		 linesize = 0, nv = 0, cap = 0, i, count;
-	ssize_t		 len;
-	time_t		 wall, last[2] = { 0, 0 };
+	size_t		 nv = 0, cap = 0, i, count, len;
+	ssize_t		 size = 0;
+	time_t		 wall, last[2];
 	unsigned long	 lineno = 0;
-	int		 fd, ended = 0, sorted = 1, pass;
+	int		 fd, ended = 0, sorted = 1, seen[2] = { 0, 0 }, pass;
 
 	*n = *expired = 0;
 	why[0] = '\0';
@@ -579,32 +684,43 @@ state_load(const char *file, size_t *n, size_t *expired)
 		log_warn("state file %s", file);
 		return STATE_STUCK;
 	}
-	if (fstat(fd, &st) == -1 || (fp = fdopen(fd, "r")) == NULL) {
+	if (fstat(fd, &st) == -1) {
 		log_warn("state file %s", file);
 		close(fd);
 		return STATE_STUCK;
 	}
 	if (!S_ISREG(st.st_mode))
 		snprintf(why, sizeof(why), "not a regular file");
+	else if ((size = read_whole(fd, st.st_size, &buf)) == -1)
+		snprintf(why, sizeof(why), "read error: %s", strerror(errno));
+	else if (size == 0)
+		snprintf(why, sizeof(why), "empty");
+	close(fd);
+
 	wall = time(NULL);
-	while (why[0] == '\0' &&
-	    (len = getline(&line, &linesize, fp)) != -1) {
+	if ((end = buf) != NULL)
+		end += size;
+	for (line = buf; why[0] == '\0' && line < end; line = nl + 1) {
 		lineno++;
-		if (line[len - 1] != '\n') {
+		if ((nl = memchr(line, '\n', end - line)) == NULL) {
 			snprintf(why, sizeof(why), "line %lu: truncated (no "
 			    "newline at its end)", lineno);
 			break;
 		}
-		line[--len] = '\0';
-		if (memchr(line, '\0', len) != NULL) {
-			snprintf(why, sizeof(why), "line %lu: NUL character",
-			    lineno);
-			break;
-		}
+		*nl = '\0';
+		len = nl - line;
 		if (ended) {
 			snprintf(why, sizeof(why), "line %lu: text after the "
 			    "end line", lineno);
 			break;
+		}
+		if (lineno == 1 || strncmp(line, END_LINE,
+		    strlen(END_LINE)) == 0) {
+			if (memchr(line, '\0', len) != NULL) {
+				snprintf(why, sizeof(why), "line %lu: NUL "
+				    "character", lineno);
+				break;
+			}
 		}
 		if (lineno == 1) {
 			if (parse_magic(line, why, sizeof(why)) == -1)
@@ -628,31 +744,30 @@ state_load(const char *file, size_t *n, size_t *expired)
 				fatal(NULL);
 			v = e;
 		}
-		if (parse_entry(line, wall, &v[nv], why, sizeof(why)) == -1) {
-			/* A copy: why may hold part of line, cut by strsep. */
-			strlcpy(aside, why, sizeof(aside));
+		if (parse_entry(line, len, wall, &v[nv], detail,
+		    sizeof(detail)) == -1) {
 			snprintf(why, sizeof(why), "line %lu: %s", lineno,
-			    aside);
+			    detail);
 			break;
 		}
 		/* Ours are in order already; a sort is for foreign files. */
-		if (v[nv].remaining < last[v[nv].confirmed])
+		e = &v[nv++];
+		if (seen[e->confirmed] && e->remaining < last[e->confirmed])
 			sorted = 0;
-		last[v[nv].confirmed] = v[nv].remaining;
-		nv++;
+		seen[e->confirmed] = 1;
+		last[e->confirmed] = e->remaining;
 	}
-	if (why[0] == '\0' && ferror(fp))
-		snprintf(why, sizeof(why), "read error: %s", strerror(errno));
-	else if (why[0] == '\0' && lineno == 0)
-		snprintf(why, sizeof(why), "empty");
-	else if (why[0] == '\0' && !ended)
+	if (why[0] == '\0' && !ended)
 		snprintf(why, sizeof(why), "truncated after line %lu (no end "
 		    "line)", lineno);
-	free(line);
-	fclose(fp);
+	free(buf);
 
 	if (why[0] != '\0') {
 		free(v);
+		/* why may quote the file: nothing unprintable into the log. */
+		for (i = 0; why[i] != '\0'; i++)
+			if (!isprint((unsigned char)why[i]))
+				why[i] = '?';
 		if (move_aside(file, aside, sizeof(aside)) == -1) {
 			log_warn("state file %s is corrupt (%s), and moving it "
 			    "aside failed", file, why);

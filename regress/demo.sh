@@ -64,6 +64,8 @@ queue-num $QUEUE
 whitelist-prefix6 128
 nameserver $LAB_DNS4
 chroot $SCRATCH/empty
+control-socket $SCRATCH/control.sock
+state-file $SCRATCH/state
 EOT
 bold "== mxallowd -n checks the configuration"
 sed 's/^/  /' "$SCRATCH/mxallowd.conf"

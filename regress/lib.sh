@@ -137,6 +137,10 @@ queue-num 23
 # A documentation address, never the host's resolver.
 nameserver 192.0.2.53
 chroot $SCRATCH/empty
+# Never the system's control socket: tests may run side by side.
+control-socket $SCRATCH/control.sock
+# Nor the system's whitelist.
+state-file $SCRATCH/state
 CONF
 	echo "$SCRATCH/mxallowd.conf"
 }

@@ -3,10 +3,20 @@
 # the code accepts (taken from the code, so a new one without docs fails).
 source "$(dirname "$0")/../lib.sh"
 
-for m in mxallowd.8 mxallowd.conf.5; do
+for m in mxallowd.8 mxallowd.conf.5 ctl/mxallowctl.8; do
 	out=$(mandoc -Tlint -Wwarning "$TOP/$m" 2>&1)
 	if [ -z "$out" ]; then pass "mandoc -Tlint $m"; else fail "mandoc -Tlint $m: $out"; fi
 done
+
+# mxallowctl's commands: the lines of its usage message, without their
+# arguments ("add address [seconds]" is the command "add").
+ctlcmds=$(sed -n 's/^	    "\\t\([a-z][a-z |]*\).*\\n".*/\1/p' "$TOP/ctl/mxallowctl.c" |
+    sed 's/ address.*//; s/ | /\n/g')
+check "found mxallowctl's commands ($(echo "$ctlcmds" | wc -l))" \
+    test "$(echo "$ctlcmds" | wc -l)" -ge 8
+while read -r cmd; do
+	check "mxallowctl.8 documents $cmd" grep -qE "^\.It Cm $cmd( |$)" "$TOP/ctl/mxallowctl.8"
+done <<<"$ctlcmds"
 
 # Long options: the names in parent/mxallowd.c's longopts table.
 longopts=$(sed -n 's/^	{ "\([a-z0-9-]*\)",.*/\1/p' "$TOP/parent/mxallowd.c")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make install into a DESTDIR: binary, both man pages, example config,
-# systemd unit with its path filled in; the installed binary runs.
+# make install into a DESTDIR: both binaries, the man pages, example config,
+# systemd unit with its path filled in; the installed binaries run.
 source "$(dirname "$0")/../lib.sh"
 scratch
 
@@ -12,6 +12,11 @@ pass "make install DESTDIR=... PREFIX=/opt/mx"
 d=$SCRATCH/dest/opt/mx
 check "installs sbin/mxallowd, executable" test -x "$d/sbin/mxallowd"
 check "installs mxallowd.8" test -f "$d/share/man/man8/mxallowd.8"
+check "installs sbin/mxallowctl, executable" test -x "$d/sbin/mxallowctl"
+check "installs mxallowctl.8" test -f "$d/share/man/man8/mxallowctl.8"
+check "installed mxallowctl runs (and says it cannot connect)" \
+    test "$("$d/sbin/mxallowctl" -s "$SCRATCH/none.sock" show stats 2>&1)" = \
+    "mxallowctl: $SCRATCH/none.sock: connect: No such file or directory"
 check "installs mxallowd.conf.5" test -f "$d/share/man/man5/mxallowd.conf.5"
 check "installs the example config" cmp -s "$TOP/etc/mxallowd.conf" "$d/share/examples/mxallowd/mxallowd.conf"
 unit=$d/lib/systemd/system/mxallowd.service

@@ -83,6 +83,8 @@ pf-table mx-white
 pcap-filter "tcp port 25"
 user _mx
 chroot /var/empty/mx
+control-socket /var/run/mxallowd.sock
+state-file /var/db/mx/state
 stdout
 fake-mailserver 192.0.2.3
 fake-mailserver 192.0.2.4
@@ -93,7 +95,8 @@ real-mailserver 2001:db8::5
 EOF
 expect cmdline-override 0 "$SCRATCH/want" /dev/null -nv -c ok/seed.conf \
     -t 3600 -Q 7 --backend pf -p pflog1 -l 'tcp port 25' --user _mx \
-    --chroot /var/empty/mx -f 192.0.2.9 -r 2001:DB8::5 -f 2001:db8::9
+    --chroot /var/empty/mx -f 192.0.2.9 -r 2001:DB8::5 -f 2001:db8::9 \
+    --state-file /var/db/mx/state
 
 # Every short option, flags bundled, with no file.
 want <<'EOF'
@@ -112,6 +115,8 @@ pf-table mx-white
 pcap-filter "port 25 and tcp"
 user _mxallowd
 chroot /var/empty
+control-socket /var/run/mxallowd.sock
+state-file /var/lib/mxallowd/whitelist
 no-rdns-whitelist
 foreground
 stdout
@@ -142,6 +147,8 @@ pf-table mx-test
 pcap-filter "port 25 # hash"
 user nobody
 chroot /var/empty/x
+control-socket /tmp/mx-test.sock
+state-file none
 no-rdns-whitelist
 foreground
 stdout
@@ -157,7 +164,7 @@ expect cmdline-long 0 "$SCRATCH/want" /dev/null -nv -c /dev/null \
     --backend=pf --fake-action=drop --queue-maxlen 64 \
     --whitelist-prefix4 24 --whitelist-prefix6=56 --max-entries 1000 \
     --rdns-max-addresses=9 --nameserver 192.0.2.53 --nameserver=2001:db8::53 \
-    --pf-table=mx-test
+    --pf-table=mx-test --state-file=none --control-socket=/tmp/mx-test.sock
 roundtrip cmdline-long-roundtrip
 
 # The last of a repeated scalar wins on the command line.
@@ -177,6 +184,8 @@ pf-table mx-white
 pcap-filter "port 25"
 user _mxallowd
 chroot /var/empty
+control-socket /var/run/mxallowd.sock
+state-file /var/lib/mxallowd/whitelist
 fake-mailserver 192.0.2.1
 real-mailserver 192.0.2.2
 EOF
@@ -223,10 +232,13 @@ command line: user: value must not contain blanks, control characters, '#' or '"
 command line: pcap-filter: value must not contain control characters or '"'
 command line: chroot: "empty" is not an absolute path
 command line: pflog-interface: value too long (at most 15 characters)
+command line: state-file: "whitelist" is neither an absolute path to a file nor none
+command line: control-socket: "ctl.sock" is not an absolute path
 EOF
 expect cmdline-bad-values 1 /dev/null "$SCRATCH/want" -n -c ok/seed.conf \
     -t 0 -Q -1 -f 192.0.2 --backend ipfw --user 'a b' -l 'port "25"' \
-    --chroot empty -p pflog0123456789a
+    --chroot empty -p pflog0123456789a --state-file whitelist \
+    --control-socket ctl.sock
 
 # File errors and command-line errors are all reported; the whole-config
 # checks are skipped then.

@@ -16,6 +16,11 @@ conf() {
 		echo "queue-num $QUEUE"
 		echo "chroot $SCRATCH/empty"
 		echo "nameserver $NAMESERVER"
+		# Never the system's socket: tests may run side by side.
+		echo "control-socket $SCRATCH/control.sock"
+		# Every start with an empty whitelist, unless a test names a file.
+		printf '%s\n' "$@" | grep -q '^state-file ' ||
+		    echo "state-file none"
 		printf '%s\n' "$@"
 	} >"$SCRATCH/mxallowd.conf"
 	echo "$SCRATCH/mxallowd.conf"

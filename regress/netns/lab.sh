@@ -112,6 +112,50 @@ lab__kill_ns() {
 	ip netns del "$1" 2>/dev/null
 }
 
+# lab__kill_pids PID...: SIGKILL each of our own children and reap it.
+lab__kill_pids() {
+	local p
+	for p; do
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+}
+
+# lab__ns_init NS: IPv6 addresses usable at once in NS (no duplicate
+# address detection), and its loopback up.
+lab__ns_init() {
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+	    net.ipv6.conf.default.accept_dad=0 \
+	    net.ipv6.conf.all.dad_transmits=0 \
+	    net.ipv6.conf.default.dad_transmits=0 >/dev/null &&
+	ip -n "$1" link set lo up
+}
+
+# lab__no_tentative IF NS...: no IPv6 address on IF in any NS is still
+# tentative (DAD off should see to that).
+lab__no_tentative() {
+	local ifname=$1 ns
+	shift
+	for ns; do
+		if ip -n "$ns" -6 addr show dev "$ifname" | grep -q tentative; then
+			lab__log "tentative IPv6 address on $ifname in $ns"
+			return 1
+		fi
+	done
+}
+
+# lab__wait_listening FILE: wait (at most 5 s) until the mxprobe listen
+# or fakedns writing FILE says "listening"; fails on "error" or timeout.
+lab__wait_listening() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^listening' "$1" && return 0
+		grep -q '^error' "$1" && return 1
+		sleep 0.05
+	done
+	return 1
+}
+
 # lab__watchdog OWNER SERVER CLIENT DIR DNS: runs detached; cleans up after
 # OWNER.  DNS is the name lab_dns_up would use, whether it ran or not.
 lab__watchdog() {
@@ -195,7 +239,7 @@ lab__wait_up() {
 }
 
 lab_up() {
-	local ns owner suffix=$BASHPID
+	local owner suffix=$BASHPID
 
 	[ "$(id -u)" -eq 0 ] || { lab__log "needs root"; return 1; }
 	[ -x "$LAB_MXPROBE" ] ||
@@ -219,14 +263,7 @@ lab_up() {
 	    "$LAB_DIR" "$LAB_DNS_NAME" </dev/null >/dev/null 2>&1 & echo $!)
 
 	{
-		for ns in "$LAB_SERVER" "$LAB_CLIENT"; do
-			# Addresses usable at once: no duplicate address detection.
-			ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
-			    net.ipv6.conf.default.accept_dad=0 \
-			    net.ipv6.conf.all.dad_transmits=0 \
-			    net.ipv6.conf.default.dad_transmits=0 >/dev/null &&
-			ip -n "$ns" link set lo up
-		done &&
+		lab__ns_init "$LAB_SERVER" && lab__ns_init "$LAB_CLIENT" &&
 		# Both ends are created in their namespaces: nothing in the host's.
 		ip link add name "$LAB_IF" netns "$LAB_SERVER" type veth \
 		    peer name "$LAB_IF" netns "$LAB_CLIENT" &&
@@ -258,29 +295,20 @@ lab_up() {
 		lab__pick_iptables
 	} || { lab__log "lab_up failed"; lab_down; return 1; }
 
-	for ns in "$LAB_SERVER" "$LAB_CLIENT"; do
-		if ip -n "$ns" -6 addr show dev "$LAB_IF" | grep -q tentative; then
-			lab__log "tentative IPv6 address in $ns"
-			lab_down
-			return 1
-		fi
-	done
-	return 0
+	lab__no_tentative "$LAB_IF" "$LAB_SERVER" "$LAB_CLIENT" ||
+	    { lab_down; return 1; }
 }
 
 lab_unlisten() {
-	local p
-	for p in $LAB_LISTEN_PIDS; do
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
+	# shellcheck disable=SC2086	# a list of PIDs
+	lab__kill_pids $LAB_LISTEN_PIDS
 	LAB_LISTEN_PIDS=
 }
 
 # lab_listen [SECONDS]: listeners on the wildcard addresses, port 25, alive
 # for SECONDS (default LAB_LISTEN_SECONDS); returns once both listen.
 lab_listen() {
-	local secs=${1:-$LAB_LISTEN_SECONDS} a out i ok
+	local secs=${1:-$LAB_LISTEN_SECONDS} a out
 	[ -n "$LAB_SERVER" ] || { lab__log "lab_listen: no lab"; return 1; }
 	lab_unlisten
 	for a in 0.0.0.0 ::; do
@@ -289,13 +317,7 @@ lab_listen() {
 		ip netns exec "$LAB_SERVER" "$LAB_MXPROBE" listen -T "$secs" \
 		    "$a" 25 >"$out" 2>&1 &
 		LAB_LISTEN_PIDS="$LAB_LISTEN_PIDS $!"
-		ok=0
-		for ((i = 0; i < 100; i++)); do
-			grep -q '^listening' "$out" && { ok=1; break; }
-			grep -q '^error' "$out" && break
-			sleep 0.05
-		done
-		if [ $ok -eq 0 ]; then
+		if ! lab__wait_listening "$out"; then
 			lab__log "listener on $a: $(cat "$out")"
 			return 1
 		fi
@@ -339,12 +361,9 @@ lab_probe() {
 
 # lab_down: safe to call any time, any number of times.
 lab_down() {
-	local p
 	lab_unlisten
-	for p in $LAB_PIDS; do
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
+	# shellcheck disable=SC2086	# a list of PIDs
+	lab__kill_pids $LAB_PIDS
 	LAB_PIDS=
 	lab_dns_stop
 	LAB_QUEUE_RULES=()
@@ -378,7 +397,6 @@ lab_dns_query() {
 
 # lab_dns_up: the DNS namespace and its link to SERVER; see the top.
 lab_dns_up() {
-	local ns
 	if [ -z "$LAB_SERVER" ] || [ -z "$LAB_DNS_NAME" ]; then
 		lab__log "lab_dns_up: no lab (lab_up first)"
 		return 1
@@ -388,11 +406,7 @@ lab_dns_up() {
 	ip netns add "$LAB_DNS_NAME" || return 1
 	export LAB_DNS=$LAB_DNS_NAME
 	{
-		ip netns exec "$LAB_DNS" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
-		    net.ipv6.conf.default.accept_dad=0 \
-		    net.ipv6.conf.all.dad_transmits=0 \
-		    net.ipv6.conf.default.dad_transmits=0 >/dev/null &&
-		ip -n "$LAB_DNS" link set lo up &&
+		lab__ns_init "$LAB_DNS" &&
 		ip link add name "$LAB_DNS_IF" netns "$LAB_SERVER" type veth \
 		    peer name "$LAB_DNS_IF" netns "$LAB_DNS" &&
 
@@ -414,23 +428,14 @@ lab_dns_up() {
 		LAB_IF=$LAB_DNS_IF lab__wait_up "$LAB_SERVER" &&
 		LAB_IF=$LAB_DNS_IF lab__wait_up "$LAB_DNS"
 	} || { lab__log "lab_dns_up failed"; lab__kill_ns "$LAB_DNS"; LAB_DNS=; return 1; }
-	for ns in "$LAB_SERVER" "$LAB_DNS"; do
-		if ip -n "$ns" -6 addr show dev "$LAB_DNS_IF" | grep -q tentative; then
-			lab__log "tentative IPv6 address on $LAB_DNS_IF in $ns"
-			lab__kill_ns "$LAB_DNS"; LAB_DNS=
-			return 1
-		fi
-	done
-	return 0
+	lab__no_tentative "$LAB_DNS_IF" "$LAB_SERVER" "$LAB_DNS" ||
+	    { lab__kill_ns "$LAB_DNS"; LAB_DNS=; return 1; }
 }
 
 # lab_dns_stop: kill (by PID) the servers lab_dns_start / lab_dns_fake ran.
 lab_dns_stop() {
-	local p
-	for p in $LAB_DNS_PIDS; do
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
+	# shellcheck disable=SC2086	# a list of PIDs
+	lab__kill_pids $LAB_DNS_PIDS
 	LAB_DNS_PIDS=
 	return 0
 }
@@ -481,7 +486,7 @@ lab_dns_start() {
 # lab_dns_fake ARGS...: fakedns ARGS on both addresses (replaces a running
 # server); returns once both listen.  Its lines go to LAB_DNS_FAKE_LOG4/6.
 lab_dns_fake() {
-	local a out i ok
+	local a out
 	[ -n "$LAB_DNS" ] || { lab__log "lab_dns_fake: no DNS (lab_dns_up)"; return 1; }
 	[ -x "$LAB_FAKEDNS" ] ||
 	    { lab__log "$LAB_FAKEDNS missing: make regress/tools/fakedns"; return 1; }
@@ -494,13 +499,7 @@ lab_dns_fake() {
 		ip netns exec "$LAB_DNS" "$LAB_FAKEDNS" "$@" "$a" 53 \
 		    </dev/null >"$out" 2>&1 &
 		LAB_DNS_PIDS="$LAB_DNS_PIDS $!"
-		ok=0
-		for ((i = 0; i < 100; i++)); do
-			grep -q '^listening' "$out" && { ok=1; break; }
-			grep -q '^error' "$out" && break
-			sleep 0.05
-		done
-		if [ $ok -eq 0 ]; then
+		if ! lab__wait_listening "$out"; then
 			lab__log "fakedns on $a: $(cat "$out")"
 			lab_dns_stop
 			return 1

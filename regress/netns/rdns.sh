@@ -160,30 +160,71 @@ ptr6() {	# ptr6 ADDR: its ip6.arpa name (the test's addresses: one "::")
 	    print out "ip6.arpa" }'
 }
 
+# dns_names [DNSMASQ-ARG...] LABEL PTR NAME ADDR...: dnsmasq (with the
+# leading --options too) where the reverse name PTR points to NAME and
+# NAME has the addresses ADDR... (each as --host-record takes it: "a" or
+# "a,b"); the script ends when it does not start.
+dns_names() {
+	local extra=() hosts=() label ptr name a
+	while [[ $1 == --* ]]; do extra+=("$1"); shift; done
+	label=$1 ptr=$2 name=$3
+	shift 3
+	for a; do hosts+=(--host-record="$name,$a"); done
+	lab_dns_start "${ZONES[@]}" "${extra[@]}" --ptr-record="$ptr,$name" \
+	    "${hosts[@]}" || { fail "$label: dnsmasq"; exit 1; }
+}
+
+# settles N SECONDS PASS FAIL: wait_settled N SECONDS, then pass "PASS in
+# WAITED ms" or fail "FAIL within SECONDS s" with the rdns log lines.
+settles() {
+	if wait_settled "$1" "$2"; then
+		pass "$3 in $WAITED ms"
+	else
+		fail "$4 within $2 s: $(rdns_log)"
+	fi
+}
+
+# pool_confirms LABEL SRC OTHER FAKE REAL WHERE: with dnsmasq and the daemon
+# up, OTHER (WHERE: another prefix than SRC's, in SRC's name) is blocked
+# until SRC hits FAKE; SRC reaches REAL at once, OTHER once the lookup
+# confirmed the name.
+pool_confirms() {
+	local label=$1 src=$2 other=$3 fake=$4 real=$5 where=$6
+	expect "$label: $other blocked before" timeout -s $other $real 25
+	expect "$label: fake hit from $src resets" refused 1000 -s $src $fake 25
+	expect "$label: $src admitted at once" connected -s $src $real 25
+	settles 1 5 "$label: lookup answered" "$label: no lookup answered"
+	expect "$label: $other ($where, same name) admitted without a fake hit" \
+	    connected -s $other $real 25
+}
+
+# cap_scenario LABEL NAME COUNT WANT: $SRC5's name NAME has $SRC5 and
+# COUNT more addresses, OTHERS (203.0.113.100 on, from a hosts file: more
+# than --host-record takes); its A answer matches WANT.  Then a daemon
+# with rdns-max-addresses 3.
+cap_scenario() {
+	local label=$1 name=$2 count=$3 want=$4 k a
+	OTHERS=()
+	for ((k = 100; k < 100 + count; k++)); do OTHERS+=("203.0.113.$k"); done
+	{ echo "$SRC5 $name"; for a in "${OTHERS[@]}"; do echo "$a $name"; done
+	} >"$LAB_DIR/$name.hosts"
+	lab_dns_start "${ZONES[@]}" --ptr-record="$(ptr4 $SRC5),$name" \
+	    --addn-hosts="$LAB_DIR/$name.hosts" || { fail "$label: dnsmasq"; exit 1; }
+	dns_says "$label" $LAB_DNS4 $name A "$want"
+	daemon_up "rdns-max-addresses 3"
+}
+
 SRC5=$LAB_SRC4A		# 203.0.113.5
 SRC6=$LAB_SRC4B		# 203.0.113.6, same /24
 SRC7=$LAB_SRC4C		# 198.51.100.7, another /24
 
 # --- a forward-confirmed pool, IPv4 source --------------------------------
 NAMESERVER=$LAB_DNS4
-lab_dns_start "${ZONES[@]}" \
-    --ptr-record="$(ptr4 $SRC5),pool.example.net" \
-    --host-record=pool.example.net,$SRC5 \
-    --host-record=pool.example.net,$SRC6 \
-    --host-record=pool.example.net,$SRC7,$LAB_SRC6C || { fail "pool: dnsmasq"; exit 1; }
+dns_names "pool" "$(ptr4 $SRC5)" pool.example.net $SRC5 $SRC6 $SRC7,$LAB_SRC6C
 dns_says "pool" $LAB_DNS4 $SRC5 PTR 'PTR=pool\.example\.net'
 dns_says "pool" $LAB_DNS4 pool.example.net A "^answer NOERROR tc=0 3 "
 daemon_up "whitelist-prefix6 128"
-expect "pool: $SRC7 blocked before anything" timeout -s $SRC7 $LAB_REAL4 25
-expect "pool: fake hit from $SRC5 resets" refused 1000 -s $SRC5 $LAB_FAKE4 25
-expect "pool: $SRC5 admitted at once" connected -s $SRC5 $LAB_REAL4 25
-if wait_settled 1 5; then
-	pass "pool: lookup answered in $WAITED ms"
-else
-	fail "pool: no lookup answered within 5 s: $(rdns_log)"
-fi
-expect "pool: $SRC7 (other /24, same name) admitted without a fake hit" \
-    connected -s $SRC7 $LAB_REAL4 25
+pool_confirms "pool" $SRC5 $SRC7 $LAB_FAKE4 $LAB_REAL4 "other /24"
 expect "pool: $SRC6 admitted" connected -s $SRC6 $LAB_REAL4 25
 expect "pool: the name's AAAA $LAB_SRC6C admitted" connected -s $LAB_SRC6C $LAB_REAL6 25
 expect "pool: $LAB_SRC6B (not the name's) blocked" timeout -s $LAB_SRC6B $LAB_REAL6 25
@@ -202,11 +243,8 @@ alive "pool"
 lab_in_dns "$LAB_FAKEDNS" -m silent -T 60 127.0.0.1 5353 \
     </dev/null >"$LAB_DIR/slow.log" 2>&1 &
 lab_track $!
-lab_dns_start "${ZONES[@]}" \
-    --server="/$(ptr4 $SRC6)/127.0.0.1#5353" \
-    --ptr-record="$(ptr4 $SRC5),pool.example.net" \
-    --host-record=pool.example.net,$SRC5 \
-    --host-record=pool.example.net,$SRC7 || { fail "slow: dnsmasq"; exit 1; }
+dns_names --server="/$(ptr4 $SRC6)/127.0.0.1#5353" \
+    "slow" "$(ptr4 $SRC5)" pool.example.net $SRC5 $SRC7
 out=$(lab_dns_query $LAB_DNS4 $SRC6 PTR)
 check "slow: DNS setup: $SRC6 PTR -> $out" test "${out%% *}" = timeout
 daemon_up
@@ -229,21 +267,15 @@ stats_are "slow" rdns-lookups=2 rdns-confirmed=1 rdns-failed=1 entries=3
 alive "slow"
 
 # --- a name that does not resolve back; a source without a name -----------
-lab_dns_start "${ZONES[@]}" \
-    --ptr-record="$(ptr4 $SRC5),liar.example.net" \
-    --host-record=liar.example.net,$SRC6 \
-    --host-record=liar.example.net,$SRC7 || { fail "unconfirmed: dnsmasq"; exit 1; }
+dns_names "unconfirmed" "$(ptr4 $SRC5)" liar.example.net $SRC6 $SRC7
 dns_says "unconfirmed" $LAB_DNS4 $SRC5 PTR 'PTR=liar\.example\.net'
 dns_says "unconfirmed" $LAB_DNS4 $LAB_SRC6B PTR '^answer NXDOMAIN'
 daemon_up "whitelist-prefix6 128"
 expect "unconfirmed: fake hit from $SRC5 resets" refused 1000 -s $SRC5 $LAB_FAKE4 25
 expect "unconfirmed: fake hit from $LAB_SRC6B (no PTR) resets" refused 1000 \
     -s $LAB_SRC6B $LAB_FAKE6 25
-if wait_settled 2 5; then
-	pass "unconfirmed: both lookups answered in $WAITED ms"
-else
-	fail "unconfirmed: lookups not answered within 5 s: $(rdns_log)"
-fi
+settles 2 5 "unconfirmed: both lookups answered" \
+    "unconfirmed: lookups not answered"
 expect "unconfirmed: $SRC5 admitted" connected -s $SRC5 $LAB_REAL4 25
 expect "unconfirmed: $LAB_SRC6B admitted" connected -s $LAB_SRC6B $LAB_REAL6 25
 expect "unconfirmed: $SRC6 (the name's address) stays blocked" timeout -s $SRC6 $LAB_REAL4 25
@@ -254,25 +286,14 @@ stats_are "unconfirmed" rdns-lookups=2 rdns-confirmed=0 rdns-unconfirmed=2 \
 alive "unconfirmed"
 
 # --- the cap: 20 addresses (an answer that fits 512 bytes), max 3 ---------
-WIDE=()
-for ((k = 100; k <= 118; k++)); do WIDE+=("203.0.113.$k"); done
-{ echo "$SRC5 wide.example.net"; for a in "${WIDE[@]}"; do echo "$a wide.example.net"; done
-} >"$LAB_DIR/wide.hosts"
-lab_dns_start "${ZONES[@]}" --ptr-record="$(ptr4 $SRC5),wide.example.net" \
-    --addn-hosts="$LAB_DIR/wide.hosts" || { fail "cap: dnsmasq"; exit 1; }
-dns_says "cap 20" $LAB_DNS4 wide.example.net A "^answer NOERROR tc=0 20 "
-daemon_up "rdns-max-addresses 3"
-n=$(admitted "${WIDE[@]}")
+cap_scenario "cap 20" wide.example.net 19 "^answer NOERROR tc=0 20 "
+n=$(admitted "${OTHERS[@]}")
 check "cap 20: none of the name's 19 others admitted before ($n)" test "$n" = 0
 expect "cap 20: fake hit from $SRC5 resets" refused 1000 -s $SRC5 $LAB_FAKE4 25
-if wait_settled 1 5; then
-	pass "cap 20: lookup answered in $WAITED ms"
-else
-	fail "cap 20: no lookup answered within 5 s: $(rdns_log)"
-fi
+settles 1 5 "cap 20: lookup answered" "cap 20: no lookup answered"
 request_stats
 stats_are "cap 20" rdns-confirmed=1 rdns-capped=1 entries=4
-n=$(admitted "${WIDE[@]}")
+n=$(admitted "${OTHERS[@]}")
 check "cap 20: exactly 3 of the name's 19 others admitted ($n)" test "$n" = 3
 alive "cap 20"
 
@@ -281,21 +302,10 @@ alive "cap 20"
 # dnsmasq sets TC.  A resolver that follows with TCP sees them all and
 # caps; one that cannot (libevent 2.1's evdns) fails the lookup.  Either
 # way: the source at once, never more than 1 + max entries.
-BIG=()
-for ((k = 100; k <= 198; k++)); do BIG+=("203.0.113.$k"); done
-{ echo "$SRC5 big.example.net"; for a in "${BIG[@]}"; do echo "$a big.example.net"; done
-} >"$LAB_DIR/big.hosts"
-lab_dns_start "${ZONES[@]}" --ptr-record="$(ptr4 $SRC5),big.example.net" \
-    --addn-hosts="$LAB_DIR/big.hosts" || { fail "cap 100: dnsmasq"; exit 1; }
-dns_says "cap 100" $LAB_DNS4 big.example.net A "^answer NOERROR tc=1 "
-daemon_up "rdns-max-addresses 3"
+cap_scenario "cap 100" big.example.net 99 "^answer NOERROR tc=1 "
 expect "cap 100: fake hit from $SRC5 resets" refused 1000 -s $SRC5 $LAB_FAKE4 25
 expect "cap 100: $SRC5 admitted at once" connected -s $SRC5 $LAB_REAL4 25
-if wait_settled 1 15; then
-	pass "cap 100: lookup answered in $WAITED ms"
-else
-	fail "cap 100: no lookup answered within 15 s: $(rdns_log)"
-fi
+settles 1 15 "cap 100: lookup answered" "cap 100: no lookup answered"
 request_stats
 e=$(stats_of entries) c=$(stats_of rdns-capped) f=$(stats_of rdns-failed)
 if [ "$c" = 1 ] && [ "$e" = 4 ]; then
@@ -305,16 +315,13 @@ elif [ "$f" = 1 ] && [ "$e" = 1 ]; then
 else
 	fail "cap 100: want entries=4 rdns-capped=1 (or entries=1 rdns-failed=1), got entries=$e rdns-capped=$c rdns-failed=$f: $(rdns_log)"
 fi
-n=$(admitted "${BIG[@]}")
+n=$(admitted "${OTHERS[@]}")
 check "cap 100: of the name's 99 others, as many admitted as whitelisted ($n, entries $e)" \
     test "$n" = $((e - 1))
 alive "cap 100"
 
 # --- -b and no-rdns-whitelist: only the source ----------------------------
-lab_dns_start "${ZONES[@]}" \
-    --ptr-record="$(ptr4 $SRC5),pool.example.net" \
-    --host-record=pool.example.net,$SRC5 \
-    --host-record=pool.example.net,$SRC7 || { fail "-b: dnsmasq"; exit 1; }
+dns_names "-b" "$(ptr4 $SRC5)" pool.example.net $SRC5 $SRC7
 for how in "-b" "no-rdns-whitelist"; do
 	if [ "$how" = -b ]; then daemon_up -b; else daemon_up no-rdns-whitelist; fi
 	expect "$how: fake hit from $SRC5 resets" refused 1000 -s $SRC5 $LAB_FAKE4 25
@@ -339,11 +346,7 @@ check "dns down: admitted before any answer (settled $(settled))" test "$(settle
 expect "dns down: another source's fake hit resets" refused 1000 -s $SRC6 $LAB_FAKE4 25
 expect "dns down: and it is admitted" connected 500 -s $SRC6 $LAB_REAL4 25
 expect "dns down: a third, never at the fake, blocked" timeout -s $SRC7 $LAB_REAL4 25
-if wait_settled 2 15; then
-	pass "dns down: both lookups ended in $WAITED ms"
-else
-	fail "dns down: lookups not ended within 15 s: $(rdns_log)"
-fi
+settles 2 15 "dns down: both lookups ended" "dns down: lookups not ended"
 request_stats
 stats_are "dns down" rdns-lookups=2 rdns-failed=2 rdns-confirmed=0 entries=2
 expect "dns down: $SRC5 still admitted afterwards" connected -s $SRC5 $LAB_REAL4 25
@@ -375,11 +378,7 @@ for mode in silent servfail nxdomain longname many cnameloop garbage truncated; 
 		fi
 		[ "$mode" = longname ] && wait_settled $n 5
 	done
-	if wait_settled $n 15; then
-		pass "$mode: $n lookup(s) ended in $WAITED ms"
-	else
-		fail "$mode: $n lookup(s) not ended within 15 s: $(rdns_log)"
-	fi
+	settles $n 15 "$mode: $n lookup(s) ended" "$mode: $n lookup(s) not ended"
 	request_stats
 	c=$(stats_of rdns-confirmed) u=$(stats_of rdns-unconfirmed)
 	f=$(stats_of rdns-failed) e=$(stats_of entries)
@@ -394,23 +393,11 @@ lab_dns_stop
 
 # --- IPv6: a pool with AAAA records, the nameserver over IPv6 ---------------
 NAMESERVER=$LAB_DNS6
-lab_dns_start "${ZONES[@]}" \
-    --ptr-record="$(ptr6 $LAB_SRC6A),pool6.example.net" \
-    --host-record=pool6.example.net,$LAB_SRC6A \
-    --host-record=pool6.example.net,$LAB_SRC6C || { fail "v6 pool: dnsmasq"; exit 1; }
+dns_names "v6 pool" "$(ptr6 $LAB_SRC6A)" pool6.example.net $LAB_SRC6A $LAB_SRC6C
 dns_says "v6 pool" $LAB_DNS6 $LAB_SRC6A PTR 'PTR=pool6\.example\.net'
 dns_says "v6 pool" $LAB_DNS6 pool6.example.net AAAA "^answer NOERROR tc=0 2 "
 daemon_up "whitelist-prefix6 128"
-expect "v6 pool: $LAB_SRC6C blocked before" timeout -s $LAB_SRC6C $LAB_REAL6 25
-expect "v6 pool: fake hit from $LAB_SRC6A resets" refused 1000 -s $LAB_SRC6A $LAB_FAKE6 25
-expect "v6 pool: $LAB_SRC6A admitted at once" connected -s $LAB_SRC6A $LAB_REAL6 25
-if wait_settled 1 5; then
-	pass "v6 pool: lookup answered in $WAITED ms"
-else
-	fail "v6 pool: no lookup answered within 5 s: $(rdns_log)"
-fi
-expect "v6 pool: $LAB_SRC6C (other /64, same name) admitted" connected \
-    -s $LAB_SRC6C $LAB_REAL6 25
+pool_confirms "v6 pool" $LAB_SRC6A $LAB_SRC6C $LAB_FAKE6 $LAB_REAL6 "other /64"
 expect "v6 pool: $LAB_SRC6B (same /64, not the name's) blocked" timeout \
     -s $LAB_SRC6B $LAB_REAL6 25
 request_stats

@@ -51,7 +51,7 @@
  * It prints "listening ADDR PORT MODE" once bound, "query ID TYPE NAME"
  * for each query it answers (or "ignored REASON" for a packet it does
  * not), and "queries N ignored M" on exit; "error MESSAGE" and exit 1 on
- * a usage or socket error.  Self-contained (libc only).
+ * a usage or socket error.  Self-contained (libc and toolutil.c only).
  */
 
 #define _GNU_SOURCE
@@ -60,18 +60,18 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "toolutil.h"
 
 #define LIFETIME_DEFAULT	60
 #define LIFETIME_MAX		600
@@ -102,13 +102,6 @@ static const char *mode_names[] = {
 	"garbage", "truncated",
 };
 
-union sockaddr_any {
-	struct sockaddr		sa;
-	struct sockaddr_in	sin;
-	struct sockaddr_in6	sin6;
-	struct sockaddr_storage	ss;
-};
-
 /* One parsed query. */
 struct query {
 	unsigned int	 id;
@@ -127,10 +120,6 @@ struct out {
 };
 
 static void	usage(void) __attribute__((__noreturn__));
-static void	errorx(const char *, ...)
-		    __attribute__((__noreturn__, __format__(__printf__, 1, 2)));
-static long	number(const char *, long, long, const char *);
-static long	now_ms(void);
 static int	parse_query(const uint8_t *, size_t, struct query *,
 		    const char **);
 static void	put(struct out *, const void *, size_t);
@@ -150,43 +139,6 @@ usage(void)
 	    "many|cnameloop|garbage|truncated] [-T seconds] [-s seed] "
 	    "[-v variant] addr port\n");
 	exit(1);
-}
-
-static void
-errorx(const char *fmt, ...)
-{
-	va_list	ap;
-
-	fputs("error ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	exit(1);
-}
-
-static long
-number(const char *s, long min, long max, const char *what)
-{
-	char	*end;
-	long	 n;
-
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || n < min || n > max)
-		errorx("%s %s: not a number in %ld..%ld", what, s, min, max);
-	return n;
-}
-
-static long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		errorx("clock_gettime: %s", strerror(errno));
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /*
@@ -467,15 +419,13 @@ main(int argc, char *argv[])
 	static struct out	 o;
 	union sockaddr_any	 addr, from;
 	socklen_t		 len, fromlen;
-	struct pollfd		 pfd;
 	struct query		 q;
 	const char		*why;
-	long			 seconds = LIFETIME_DEFAULT, end, left;
+	long			 seconds = LIFETIME_DEFAULT, end;
 	unsigned long		 queries = 0, ignored = 0, seed;
 	ssize_t			 n;
 	size_t			 i;
-	in_port_t		 port;
-	int			 ch, s, r, mode = M_SILENT, variant = -1;
+	int			 ch, s, mode = M_SILENT, variant = -1;
 	unsigned int		 next = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -511,18 +461,7 @@ main(int argc, char *argv[])
 		usage();
 	srandom((unsigned int)seed);
 
-	port = htons((in_port_t)number(argv[1], 1, 65535, "port"));
-	memset(&addr, 0, sizeof(addr));
-	if (inet_pton(AF_INET, argv[0], &addr.sin.sin_addr) == 1) {
-		addr.sin.sin_family = AF_INET;
-		addr.sin.sin_port = port;
-		len = sizeof(addr.sin);
-	} else if (inet_pton(AF_INET6, argv[0], &addr.sin6.sin6_addr) == 1) {
-		addr.sin6.sin6_family = AF_INET6;
-		addr.sin6.sin6_port = port;
-		len = sizeof(addr.sin6);
-	} else
-		errorx("address %s: not an IPv4 or IPv6 address", argv[0]);
+	len = parse_addr(argv[0], argv[1], 1, &addr);
 
 	s = socket(addr.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (s == -1)
@@ -533,15 +472,7 @@ main(int argc, char *argv[])
 	    mode_names[mode], seed);
 
 	end = now_ms() + seconds * 1000;
-	pfd.fd = s;
-	pfd.events = POLLIN;
-	while ((left = end - now_ms()) > 0) {
-		pfd.revents = 0;
-		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
-		if (r == -1 && errno != EINTR)
-			errorx("poll: %s", strerror(errno));
-		if (r <= 0)
-			continue;
+	while (wait_fd(s, POLLIN, end)) {
 		fromlen = sizeof(from);
 		n = recvfrom(s, pkt, sizeof(pkt), MSG_TRUNC, &from.sa, &fromlen);
 		if (n == -1) {

@@ -35,15 +35,16 @@
  * The header is OpenBSD's struct pfloghdr, 100 bytes, the packet right
  * after it (BPF_WORDALIGN(100) is 100); its fields are written at their
  * offsets here, independently of the daemon's decoder, so that a test
- * catches a mistake in either.  TCP SYNs carry the options an MTA's
- * stack sends (MSS, SACK permitted, timestamps, window scale); IPv4 and
- * TCP checksums are right.
+ * catches a mistake in either; the packet is built with the regress
+ * suite's own regress/lib/packet.c.  TCP SYNs carry the options an MTA's
+ * stack sends (MSS, SACK permitted, timestamps, window scale); IPv4, TCP
+ * and UDP checksums are right.
  *
  * With -l (a link type name as libpcap knows it: RAW, EN10MB, ...) the
  * file has that link type and its records are the IP packets alone: a
  * file the daemon must refuse.
  *
- * Built with the project's warning flags and libpcap only.
+ * Built with the project's warning flags, libpcap and regress/lib only.
  */
 
 #define _GNU_SOURCE
@@ -64,6 +65,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "packet.h"
+
 #define PFLOG_HDRLEN	100
 #define OB_AF_INET	2	/* OpenBSD's numbers, whatever the host's */
 #define OB_AF_INET6	24
@@ -73,8 +76,6 @@
 #define PF_OUT		2
 #define NO_PID		100000	/* OpenBSD: PID_MAX + 1 */
 
-#define IP4_HLEN	20
-#define IP6_HLEN	40
 #define REC_MAX		512
 #define TIME_BASE	1767225600	/* 2026-01-01, UTC */
 
@@ -88,7 +89,7 @@ struct rec {
 /* One spec line, parsed. */
 struct spec {
 	int		 action, dir, af;
-	uint8_t		 src[16], dst[16];
+	const char	*src, *dst;	/* checked by parse_addr() */
 	const char	*kind;
 	uint16_t	 sport, dport;
 };
@@ -100,14 +101,10 @@ static void	usage(void) __attribute__((noreturn));
 static void	die(const char *, ...)
 		    __attribute__((noreturn, format(printf, 1, 2)));
 static long	number(const char *, long, long);
-static void	put16(uint8_t *, uint16_t);
-static void	put32(uint8_t *, uint32_t);
 static void	puth32(uint8_t *, uint32_t);
-static uint32_t	sum(uint32_t, const uint8_t *, size_t);
-static uint16_t	fold(uint32_t);
-static size_t	build_ip(uint8_t *, const struct spec *, unsigned long);
+static void	build_ip(struct pkt *, const struct spec *, unsigned long);
 static void	build(struct rec *, const struct spec *, unsigned long);
-static void	parse_addr(struct spec *, const char *, uint8_t *);
+static void	parse_addr(struct spec *, const char *, const char **);
 static void	parse_record(struct spec *, char **, int);
 static void	base_spec(struct spec *);
 
@@ -146,23 +143,6 @@ number(const char *s, long min, long max)
 	return v;
 }
 
-/* Network order. */
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = (v >> 16) & 0xff;
-	p[2] = (v >> 8) & 0xff;
-	p[3] = v & 0xff;
-}
-
 /* Host order, as pf writes uid and pid (rulenr is in network order). */
 static void
 puth32(uint8_t *p, uint32_t v)
@@ -170,56 +150,22 @@ puth32(uint8_t *p, uint32_t v)
 	memcpy(p, &v, sizeof(v));
 }
 
-/* The Internet checksum, in two steps: sum, then fold. */
-static uint32_t
-sum(uint32_t s, const uint8_t *p, size_t n)
+/* The IP packet of spec s, the n-th record. */
+static void
+build_ip(struct pkt *p, const struct spec *s, unsigned long n)
 {
-	size_t	i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	return s;
-}
-
-static uint16_t
-fold(uint32_t s)
-{
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
-
-/* The IP packet of spec s at p; returns its length. */
-static size_t
-build_ip(uint8_t *p, const struct spec *s, unsigned long n)
-{
-	/* Linux's SYN: MSS, SACK permitted, timestamps, NOP, wscale 7. */
-	static const uint8_t syn_opts[] = {
-		2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0,
-		1, 3, 3, 7
-	};
 	/* Later segments: NOP, NOP, timestamps. */
 	static const uint8_t ack_opts[] = {
 		1, 1, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0
 	};
-	uint8_t		*l4, pseudo[40];
+	uint8_t		*ip, *th;
 	const uint8_t	*opts;
-	size_t		 iphlen, l4len, optlen, plen;
-	uint8_t		 proto, flags;
-	uint32_t	 s4;
+	size_t		 optlen;
+	uint8_t		 proto, flags = 0;
 
-	iphlen = s->af == AF_INET ? IP4_HLEN : IP6_HLEN;
-	l4 = p + iphlen;
-	if (strcmp(s->kind, "udp") == 0) {
+	if (strcmp(s->kind, "udp") == 0)
 		proto = IPPROTO_UDP;
-		l4len = 8;
-		memset(l4, 0, l4len);
-		put16(l4, s->sport);
-		put16(l4 + 2, s->dport);
-		put16(l4 + 4, (uint16_t)l4len);
-	} else {
+	else {
 		proto = IPPROTO_TCP;
 		if (strcmp(s->kind, "syn") == 0)
 			flags = 0x02;
@@ -232,9 +178,22 @@ build_ip(uint8_t *p, const struct spec *s, unsigned long n)
 		else
 			die("kind \"%s\": not syn, synack, ack, rst or udp",
 			    s->kind);
+	}
+
+	if (s->af == AF_INET) {
+		ip = pkt_ip4(p, s->src, s->dst, proto, NULL, 0);
+		put16(ip + 4, (uint16_t)(n & 0xffff));		/* id */
+	} else {
+		ip = pkt_ip6(p, s->src, s->dst, proto);
+		put32(ip, 0x60000000u | (uint32_t)(n & 0xfffff)); /* flow */
+	}
+	if (proto == IPPROTO_UDP)
+		pkt_udp(p, s->sport, s->dport);
+	else {
+		/* A SYN: Linux's options; later segments: timestamps. */
 		if (flags & 0x02) {
-			opts = syn_opts;
-			optlen = sizeof(syn_opts);
+			opts = linux_syn_opts;
+			optlen = sizeof(linux_syn_opts);
 		} else if (flags == 0x10) {
 			opts = ack_opts;
 			optlen = sizeof(ack_opts);
@@ -242,70 +201,29 @@ build_ip(uint8_t *p, const struct spec *s, unsigned long n)
 			opts = NULL;
 			optlen = 0;
 		}
-		l4len = 20 + optlen;
-		memset(l4, 0, l4len);
-		put16(l4, s->sport);
-		put16(l4 + 2, s->dport);
-		put32(l4 + 4, 0x10000000u + (uint32_t)n * 7919u);
-		if (flags & 0x10)
-			put32(l4 + 8, 0x20000000u + (uint32_t)n);
-		l4[12] = (uint8_t)(l4len / 4) << 4;
-		l4[13] = flags;
-		put16(l4 + 14, 64240);
+		th = pkt_tcp(p, s->sport, s->dport,
+		    0x10000000u + (uint32_t)n * 7919u, flags, opts, optlen);
+		if (flags & 0x10)				/* ack */
+			put32(th + 8, 0x20000000u + (uint32_t)n);
+		/* The timestamp value, in linux_syn_opts[8] or ack_opts[4]. */
 		if (optlen > 0)
-			memcpy(l4 + 20, opts, optlen);
-		/* The timestamp value, in syn_opts[8] or ack_opts[4]. */
-		if (optlen > 0)
-			put32(l4 + 20 + (flags & 0x02 ? 8 : 4),
+			put32(th + 20 + (flags & 0x02 ? 8 : 4),
 			    0x01000000u + (uint32_t)n);
 		if (flags & 0x02 && s->af == AF_INET6)
-			put16(l4 + 22, 1440);		/* MSS */
+			put16(th + 22, 1440);			/* MSS */
 	}
-
-	if (s->af == AF_INET) {
-		memset(p, 0, IP4_HLEN);
-		p[0] = 0x45;
-		put16(p + 2, (uint16_t)(IP4_HLEN + l4len));
-		put16(p + 4, (uint16_t)(n & 0xffff));	/* id */
-		put16(p + 6, 0x4000);			/* DF */
-		p[8] = 64;
-		p[9] = proto;
-		memcpy(p + 12, s->src, 4);
-		memcpy(p + 16, s->dst, 4);
-		put16(p + 10, fold(sum(0, p, IP4_HLEN)));
-		memset(pseudo, 0, sizeof(pseudo));
-		memcpy(pseudo, s->src, 4);
-		memcpy(pseudo + 4, s->dst, 4);
-		pseudo[9] = proto;
-		put16(pseudo + 10, (uint16_t)l4len);
-		plen = 12;
-	} else {
-		memset(p, 0, IP6_HLEN);
-		put32(p, 0x60000000u | (uint32_t)(n & 0xfffff));
-		put16(p + 4, (uint16_t)l4len);
-		p[6] = proto;
-		p[7] = 64;
-		memcpy(p + 8, s->src, 16);
-		memcpy(p + 24, s->dst, 16);
-		memset(pseudo, 0, sizeof(pseudo));
-		memcpy(pseudo, s->src, 16);
-		memcpy(pseudo + 16, s->dst, 16);
-		put32(pseudo + 32, (uint32_t)l4len);
-		pseudo[39] = proto;
-		plen = 40;
-	}
-	s4 = sum(sum(0, pseudo, plen), l4, l4len);
-	put16(l4 + (proto == IPPROTO_TCP ? 16 : 6), fold(s4));
-	return iphlen + l4len;
+	pkt_finish(p);
+	pkt_checksum(p);
 }
 
 /* struct pfloghdr, by offset, then the packet. */
 static void
 build(struct rec *r, const struct spec *s, unsigned long n)
 {
-	uint8_t	*h = r->b;
-	size_t	 alen = s->af == AF_INET ? 4 : 16;
+	struct pkt	 ip;
+	uint8_t		*h = r->b;
 
+	build_ip(&ip, s, n);
 	memset(r, 0, sizeof(*r));
 	h[0] = PFLOG_HDRLEN;				/* length */
 	h[1] = s->af == AF_INET ? OB_AF_INET : OB_AF_INET6;	/* af */
@@ -322,24 +240,28 @@ build(struct rec *r, const struct spec *s, unsigned long n)
 	h[60] = (uint8_t)s->dir;			/* dir */
 	h[61] = 0;					/* rewritten */
 	h[62] = h[1];					/* naf */
-	memcpy(h + 64, s->src, alen);			/* saddr */
-	memcpy(h + 80, s->dst, alen);			/* daddr */
+	put_addr(h + 64, s->af, s->src);		/* saddr */
+	put_addr(h + 80, s->af, s->dst);		/* daddr */
 	put16(h + 96, s->sport);			/* sport */
 	put16(h + 98, s->dport);			/* dport */
-	r->len = PFLOG_HDRLEN + build_ip(h + PFLOG_HDRLEN, s, n);
+	memcpy(h + PFLOG_HDRLEN, ip.b, ip.len);
+	r->len = PFLOG_HDRLEN + ip.len;
 	r->caplen = r->len;
 }
 
+/* Checks str, an address of the same family as the other, for *dst. */
 static void
-parse_addr(struct spec *s, const char *str, uint8_t *dst)
+parse_addr(struct spec *s, const char *str, const char **dst)
 {
-	int	af = strchr(str, ':') != NULL ? AF_INET6 : AF_INET;
+	uint8_t	buf[16];
+	int	af = addr_family(str);
 
 	if (s->af != 0 && s->af != af)
 		die("%s: not the family of the other address", str);
 	s->af = af;
-	if (inet_pton(af, str, dst) != 1)
+	if (inet_pton(af, str, buf) != 1)
 		die("\"%s\": not an address", str);
+	*dst = str;
 }
 
 static void
@@ -362,8 +284,8 @@ parse_record(struct spec *s, char **w, int nw)
 		s->dir = PF_OUT;
 	else
 		die("direction \"%s\": not in or out", w[1]);
-	parse_addr(s, w[2], s->src);
-	parse_addr(s, w[3], s->dst);
+	parse_addr(s, w[2], &s->src);
+	parse_addr(s, w[3], &s->dst);
 	s->kind = w[4];
 	s->sport = (uint16_t)(40000 + lineno % 20000);
 	s->dport = 25;
@@ -451,8 +373,8 @@ main(int argc, char *argv[])
 		} else if (strcmp(w[0], "mismatch") == 0 && nw == 1) {
 			base_spec(&s);
 			s.af = AF_INET6;
-			parse_addr(&s, "2001:db8:1::5", s.src);
-			parse_addr(&s, "2001:db8::10", s.dst);
+			parse_addr(&s, "2001:db8:1::5", &s.src);
+			parse_addr(&s, "2001:db8::10", &s.dst);
 			build(&r, &s, n);
 			r.b[1] = OB_AF_INET;
 			r.b[62] = OB_AF_INET;

@@ -38,8 +38,8 @@
  * does not decode ends the line with "malformed"), "timeout MS" or
  * "error MESSAGE", exiting 0, 2 or 3.
  *
- * Self-contained on purpose (libc only): it is built with the project's
- * warning flags but without its libraries.
+ * Self-contained on purpose (libc and toolutil.c only): it is built with
+ * the project's warning flags but without its libraries.
  */
 
 #define _GNU_SOURCE
@@ -52,16 +52,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "toolutil.h"
 
 /*
  * The default connect timeout stays below Linux's initial SYN
@@ -82,19 +81,19 @@ enum {
 	EXIT_ERROR = 3,
 };
 
-union sockaddr_any {
-	struct sockaddr		sa;
-	struct sockaddr_in	sin;
-	struct sockaddr_in6	sin6;
-	struct sockaddr_storage	ss;
+/* What connect and query take: -s srcaddr, -t timeout_ms, -o dstopts. */
+struct client {
+	const char	*srcaddr;
+	long		 timeout;
+	int		 dstopts;
 };
 
 static void	usage(void) __attribute__((__noreturn__));
-static void	errorx(const char *, ...)
-		    __attribute__((__noreturn__, __format__(__printf__, 1, 2)));
-static long	number(const char *, long, long, const char *);
-static socklen_t parse_addr(const char *, const char *, union sockaddr_any *);
-static long	now_ms(void);
+static void	client_options(int *, char ***, const char *, int,
+		    struct client *);
+static int	client_socket(const union sockaddr_any *, int, int,
+		    const char *, const char *, const char *);
+static int	outcome(int, long, const char *, int);
 static int	do_connect(int, char **);
 static int	do_listen(int, char **);
 static int	do_query(int, char **);
@@ -108,63 +107,78 @@ usage(void)
 	exit(EXIT_ERROR);
 }
 
-/* Print the one "error ..." line and exit 3. */
+/*
+ * The options of connect (optstring "o:s:t:") or query ("s:t:"); argc
+ * and argv move past them, to exactly nargs arguments.
+ */
 static void
-errorx(const char *fmt, ...)
+client_options(int *argc, char ***argv, const char *optstring, int nargs,
+    struct client *c)
 {
-	va_list	ap;
+	int	ch;
 
-	fputs("error ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	exit(EXIT_ERROR);
-}
-
-static long
-number(const char *s, long min, long max, const char *what)
-{
-	char	*end;
-	long	 n;
-
-	errno = 0;
-	n = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || n < min || n > max)
-		errorx("%s %s: not a number in %ld..%ld", what, s, min, max);
-	return n;
-}
-
-/* An IPv4 or IPv6 literal (by its syntax) and a port; the length. */
-static socklen_t
-parse_addr(const char *addr, const char *port, union sockaddr_any *sa)
-{
-	in_port_t	p;
-
-	p = htons((in_port_t)number(port, 0, 65535, "port"));
-	memset(sa, 0, sizeof(*sa));
-	if (inet_pton(AF_INET, addr, &sa->sin.sin_addr) == 1) {
-		sa->sin.sin_family = AF_INET;
-		sa->sin.sin_port = p;
-		return sizeof(sa->sin);
+	c->srcaddr = NULL;
+	c->timeout = CONNECT_TIMEOUT_MS;
+	c->dstopts = 0;
+	while ((ch = getopt(*argc, *argv, optstring)) != -1) {
+		switch (ch) {
+		case 'o':
+			if (strcmp(optarg, "dstopts") != 0)
+				errorx("-o %s: only \"dstopts\" is known",
+				    optarg);
+			c->dstopts = 1;
+			break;
+		case 's':
+			c->srcaddr = optarg;
+			break;
+		case 't':
+			c->timeout = number(optarg, 1, CONNECT_TIMEOUT_MAX,
+			    "timeout");
+			break;
+		default:
+			usage();
+		}
 	}
-	if (inet_pton(AF_INET6, addr, &sa->sin6.sin6_addr) == 1) {
-		sa->sin6.sin6_family = AF_INET6;
-		sa->sin6.sin6_port = p;
-		return sizeof(sa->sin6);
-	}
-	errorx("address %s: not an IPv4 or IPv6 address", addr);
+	*argc -= optind;
+	*argv += optind;
+	if (*argc != nargs)
+		usage();
 }
 
-static long
-now_ms(void)
+/*
+ * A socket of dst's family, bound to srcaddr when there is one; dstname
+ * and what ("destination", "server") are for the message when srcaddr
+ * is of another family.
+ */
+static int
+client_socket(const union sockaddr_any *dst, int type, int proto,
+    const char *srcaddr, const char *dstname, const char *what)
 {
-	struct timespec	ts;
+	union sockaddr_any	src;
+	socklen_t		srclen;
+	int			s;
 
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		errorx("clock_gettime: %s", strerror(errno));
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	s = socket(dst->sa.sa_family, type | SOCK_CLOEXEC, proto);
+	if (s == -1)
+		errorx("socket: %s", strerror(errno));
+	if (srcaddr != NULL) {
+		srclen = parse_addr(srcaddr, "0", 0, &src);
+		if (src.sa.sa_family != dst->sa.sa_family)
+			errorx("source %s and %s %s: different address "
+			    "families", srcaddr, what, dstname);
+		if (bind(s, &src.sa, srclen) == -1)
+			errorx("bind %s: %s", srcaddr, strerror(errno));
+	}
+	return s;
+}
+
+/* Prints the one line "WHAT MS", MS since start; closes s. */
+static int
+outcome(int s, long start, const char *what, int status)
+{
+	printf("%s %ld\n", what, now_ms() - start);
+	close(s);
+	return status;
 }
 
 static int
@@ -176,57 +190,21 @@ do_connect(int argc, char **argv)
 	 * 8), then one PadN option (type 1, length 4) padding it out.
 	 */
 	static const unsigned char dstopts[8] = { 0, 0, 1, 4, 0, 0, 0, 0 };
-	union sockaddr_any	 dst, src;
-	socklen_t		 dstlen, srclen, errlen;
-	struct pollfd		 pfd;
-	const char		*srcaddr = NULL;
-	long			 timeout = CONNECT_TIMEOUT_MS, start, left;
-	int			 ch, s, r, err, want_dstopts = 0;
+	struct client		 c;
+	union sockaddr_any	 dst;
+	socklen_t		 dstlen, errlen;
+	long			 start;
+	int			 s, r, err;
 
-	while ((ch = getopt(argc, argv, "o:s:t:")) != -1) {
-		switch (ch) {
-		case 'o':
-			if (strcmp(optarg, "dstopts") != 0)
-				errorx("-o %s: only \"dstopts\" is known",
-				    optarg);
-			want_dstopts = 1;
-			break;
-		case 's':
-			srcaddr = optarg;
-			break;
-		case 't':
-			timeout = number(optarg, 1, CONNECT_TIMEOUT_MAX,
-			    "timeout");
-			break;
-		default:
-			usage();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 2)
-		usage();
-
-	dstlen = parse_addr(argv[0], argv[1], &dst);
-	if (want_dstopts && dst.sa.sa_family != AF_INET6)
+	client_options(&argc, &argv, "o:s:t:", 2, &c);
+	dstlen = parse_addr(argv[0], argv[1], 0, &dst);
+	if (c.dstopts && dst.sa.sa_family != AF_INET6)
 		errorx("-o dstopts needs an IPv6 address");
-
-	s = socket(dst.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    IPPROTO_TCP);
-	if (s == -1)
-		errorx("socket: %s", strerror(errno));
-
-	if (srcaddr != NULL) {
-		srclen = parse_addr(srcaddr, "0", &src);
-		if (src.sa.sa_family != dst.sa.sa_family)
-			errorx("source %s and destination %s: "
-			    "different address families", srcaddr, argv[0]);
-		if (bind(s, &src.sa, srclen) == -1)
-			errorx("bind %s: %s", srcaddr, strerror(errno));
-	}
+	s = client_socket(&dst, SOCK_STREAM | SOCK_NONBLOCK, IPPROTO_TCP,
+	    c.srcaddr, argv[0], "destination");
 
 	/* Sticky option: every segment, the SYN included, carries it. */
-	if (want_dstopts && setsockopt(s, IPPROTO_IPV6, IPV6_DSTOPTS,
+	if (c.dstopts && setsockopt(s, IPPROTO_IPV6, IPV6_DSTOPTS,
 	    dstopts, sizeof(dstopts)) == -1)
 		errorx("setsockopt IPV6_DSTOPTS: %s", strerror(errno));
 
@@ -234,22 +212,8 @@ do_connect(int argc, char **argv)
 	r = connect(s, &dst.sa, dstlen);
 	err = r == 0 ? 0 : errno;
 	if (r == -1 && err == EINPROGRESS) {
-		pfd.fd = s;
-		pfd.events = POLLOUT;
-		for (;;) {
-			left = timeout - (now_ms() - start);
-			if (left <= 0) {
-				printf("timeout %ld\n", now_ms() - start);
-				close(s);
-				return EXIT_TIMEOUT;
-			}
-			pfd.revents = 0;
-			r = poll(&pfd, 1, (int)left);
-			if (r == -1 && errno != EINTR)
-				errorx("poll: %s", strerror(errno));
-			if (r > 0)
-				break;
-		}
+		if (!wait_fd(s, POLLOUT, start + c.timeout))
+			return outcome(s, start, "timeout", EXIT_TIMEOUT);
 		errlen = sizeof(err);
 		if (getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &errlen) == -1)
 			errorx("getsockopt SO_ERROR: %s", strerror(errno));
@@ -257,17 +221,11 @@ do_connect(int argc, char **argv)
 
 	switch (err) {
 	case 0:
-		printf("connected %ld\n", now_ms() - start);
-		close(s);
-		return EXIT_CONNECTED;
+		return outcome(s, start, "connected", EXIT_CONNECTED);
 	case ECONNREFUSED:
-		printf("refused %ld\n", now_ms() - start);
-		close(s);
-		return EXIT_REFUSED;
+		return outcome(s, start, "refused", EXIT_REFUSED);
 	case ETIMEDOUT:
-		printf("timeout %ld\n", now_ms() - start);
-		close(s);
-		return EXIT_TIMEOUT;
+		return outcome(s, start, "timeout", EXIT_TIMEOUT);
 	default:
 		errorx("connect %s port %s: %s", argv[0], argv[1],
 		    strerror(err));
@@ -279,10 +237,9 @@ do_listen(int argc, char **argv)
 {
 	union sockaddr_any	 addr;
 	socklen_t		 len;
-	struct pollfd		 pfd;
-	long			 seconds = LISTEN_SECONDS, end, left;
+	long			 seconds = LISTEN_SECONDS, end;
 	unsigned long		 accepted = 0;
-	int			 ch, s, c, r, on = 1;
+	int			 ch, s, c, on = 1;
 
 	while ((ch = getopt(argc, argv, "T:")) != -1) {
 		switch (ch) {
@@ -299,7 +256,7 @@ do_listen(int argc, char **argv)
 	if (argc != 2)
 		usage();
 
-	len = parse_addr(argv[0], argv[1], &addr);
+	len = parse_addr(argv[0], argv[1], 0, &addr);
 	s = socket(addr.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    IPPROTO_TCP);
 	if (s == -1)
@@ -318,15 +275,7 @@ do_listen(int argc, char **argv)
 	fflush(stdout);
 
 	end = now_ms() + seconds * 1000;
-	pfd.fd = s;
-	pfd.events = POLLIN;
-	while ((left = end - now_ms()) > 0) {
-		pfd.revents = 0;
-		r = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
-		if (r == -1 && errno != EINTR)
-			errorx("poll: %s", strerror(errno));
-		if (r <= 0)
-			continue;
+	while (wait_fd(s, POLLIN, end)) {
 		/* Drain the backlog; EAGAIN when it is empty. */
 		while ((c = accept(s, NULL, NULL)) != -1) {
 			close(c);
@@ -476,36 +425,19 @@ static int
 do_query(int argc, char **argv)
 {
 	static uint8_t		 pkt[DNS_UDP_MAX];
-	union sockaddr_any	 dst, src;
-	socklen_t		 dstlen, srclen;
-	struct pollfd		 pfd;
-	const char		*srcaddr = NULL;
+	struct client		 c;
+	union sockaddr_any	 dst;
+	socklen_t		 dstlen;
 	char			 qname[DNS_NAME_MAX + 64], name[DNS_NAME_MAX + 1];
 	char			 tbuf[16], abuf[INET6_ADDRSTRLEN], rbuf[16];
-	long			 timeout = CONNECT_TIMEOUT_MS, start, left;
+	long			 start;
 	unsigned int		 qtype = 0, id, rcode, an, qd, i, type, rdlen;
 	size_t			 off, qlen, j;
 	ssize_t			 n;
 	char			*end;
-	int			 ch, s, r;
+	int			 s;
 
-	while ((ch = getopt(argc, argv, "s:t:")) != -1) {
-		switch (ch) {
-		case 's':
-			srcaddr = optarg;
-			break;
-		case 't':
-			timeout = number(optarg, 1, CONNECT_TIMEOUT_MAX,
-			    "timeout");
-			break;
-		default:
-			usage();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 4)
-		usage();
+	client_options(&argc, &argv, "s:t:", 4, &c);
 
 	for (j = 0; j < sizeof(dns_types) / sizeof(dns_types[0]); j++)
 		if (strcasecmp(argv[3], dns_types[j].name) == 0)
@@ -519,18 +451,9 @@ do_query(int argc, char **argv)
 	}
 	dns_query_name(argv[2], qtype, qname, sizeof(qname));
 
-	dstlen = parse_addr(argv[0], argv[1], &dst);
-	s = socket(dst.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
-	if (s == -1)
-		errorx("socket: %s", strerror(errno));
-	if (srcaddr != NULL) {
-		srclen = parse_addr(srcaddr, "0", &src);
-		if (src.sa.sa_family != dst.sa.sa_family)
-			errorx("source %s and server %s: different address "
-			    "families", srcaddr, argv[0]);
-		if (bind(s, &src.sa, srclen) == -1)
-			errorx("bind %s: %s", srcaddr, strerror(errno));
-	}
+	dstlen = parse_addr(argv[0], argv[1], 0, &dst);
+	s = client_socket(&dst, SOCK_DGRAM, IPPROTO_UDP, c.srcaddr, argv[0],
+	    "server");
 	if (connect(s, &dst.sa, dstlen) == -1)
 		errorx("connect %s port %s: %s", argv[0], argv[1],
 		    strerror(errno));
@@ -554,21 +477,9 @@ do_query(int argc, char **argv)
 	start = now_ms();
 	if (send(s, pkt, qlen, 0) == -1)
 		errorx("send: %s", strerror(errno));
-	pfd.fd = s;
-	pfd.events = POLLIN;
 	for (;;) {
-		left = timeout - (now_ms() - start);
-		if (left <= 0) {
-			printf("timeout %ld\n", now_ms() - start);
-			close(s);
-			return EXIT_TIMEOUT;
-		}
-		pfd.revents = 0;
-		r = poll(&pfd, 1, (int)left);
-		if (r == -1 && errno != EINTR)
-			errorx("poll: %s", strerror(errno));
-		if (r <= 0)
-			continue;
+		if (!wait_fd(s, POLLIN, start + c.timeout))
+			return outcome(s, start, "timeout", EXIT_TIMEOUT);
 		n = recv(s, pkt, sizeof(pkt), 0);
 		if (n == -1) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -636,6 +547,7 @@ int
 main(int argc, char *argv[])
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	errorx_status = EXIT_ERROR;
 	if (argc < 2)
 		usage();
 	/* getopt starts over at the subcommand's own arguments. */

@@ -16,7 +16,8 @@
 
 /*
  * Unit tests for the IPv4 / IPv6 / TCP decoder of the capture process.
- * Packets are built by hand, byte by byte.  Prints "ok NAME" or
+ * Packets are built by hand, byte by byte (regress/lib/packet.c and the
+ * extension headers below).  Prints "ok NAME" or
  * "FAIL NAME: reason" per check; exits 1 on any failure.
  *
  * Whenever the decoder is handed a packet, the bytes are first copied
@@ -25,7 +26,6 @@
  */
 
 #include <sys/types.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -36,22 +36,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "decode.h"
 
+#include "packet.h"
 #include "unit.h"
 
 #define NRANDOM		200000
 #define SNAPLEN		128	/* what the daemon copies of a packet */
-#define PKT_MAX		2048	/* largest test packet */
-
-/* A packet under construction. */
-struct pkt {
-	uint8_t		b[PKT_MAX];
-	size_t		len;
-	int		v6;
-};
 
 /* What decode_ip() should say about a packet. */
 struct expect {
@@ -61,18 +53,6 @@ struct expect {
 	uint32_t		 seq;
 	uint8_t			 flags;
 };
-
-
-/* Linux's SYN options: MSS 1460, SACK permitted, timestamps, NOP, wscale 7. */
-static const uint8_t linux_syn_opts[] = {
-	2, 4, 0x05, 0xb4,
-	4, 2,
-	8, 10, 0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0,
-	1,
-	3, 3, 7
-};
-
-
 
 static const char *
 rname(enum decode_result r)
@@ -90,83 +70,6 @@ rname(enum decode_result r)
 
 /* ---- packet construction ---- */
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = (v >> 16) & 0xff;
-	p[2] = (v >> 8) & 0xff;
-	p[3] = v & 0xff;
-}
-
-static void
-put_addr(uint8_t *p, int af, const char *s)
-{
-	if (inet_pton(af, s, p) != 1) {
-		fprintf(stderr, "bad address %s\n", s);
-		exit(2);
-	}
-}
-
-/* Appends n bytes at the end of the packet and returns them, zeroed. */
-static uint8_t *
-grow(struct pkt *p, size_t n)
-{
-	uint8_t	*h;
-
-	if (n > sizeof(p->b) - p->len) {
-		fprintf(stderr, "test packet too long\n");
-		exit(2);
-	}
-	h = p->b + p->len;
-	memset(h, 0, n);
-	p->len += n;
-	return h;
-}
-
-/* Starts an IPv4 packet; opts (a multiple of 4 bytes) follow the header. */
-static void
-ip4(struct pkt *p, const char *src, const char *dst, uint8_t proto,
-    const uint8_t *opts, size_t optlen)
-{
-	uint8_t	*h;
-
-	memset(p, 0, sizeof(*p));
-	h = grow(p, 20 + optlen);
-	h[0] = 0x40 | (uint8_t)((20 + optlen) / 4);
-	put16(h + 4, 0x1234);		/* id */
-	put16(h + 6, 0x4000);		/* DF, as Linux sends a SYN */
-	h[8] = 64;
-	h[9] = proto;
-	put_addr(h + 12, AF_INET, src);
-	put_addr(h + 16, AF_INET, dst);
-	if (optlen > 0)
-		memcpy(h + 20, opts, optlen);
-}
-
-/* Starts an IPv6 packet. */
-static void
-ip6(struct pkt *p, const char *src, const char *dst, uint8_t nxt)
-{
-	uint8_t	*h;
-
-	memset(p, 0, sizeof(*p));
-	p->v6 = 1;
-	h = grow(p, 40);
-	put32(h, 0x60012345);		/* version 6, flow label */
-	h[6] = nxt;
-	h[7] = 64;
-	put_addr(h + 8, AF_INET6, src);
-	put_addr(h + 24, AF_INET6, dst);
-}
-
 /*
  * Appends an IPv6 extension header of the given type and total length,
  * with the length byte in that type's units, filled with a PadN option.
@@ -176,7 +79,7 @@ ip6_ext(struct pkt *p, uint8_t type, uint8_t nxt, size_t len)
 {
 	uint8_t	*h;
 
-	h = grow(p, len);
+	h = pkt_grow(p, len);
 	h[0] = nxt;
 	if (type == IPPROTO_AH) {
 		h[1] = (uint8_t)(len / 4 - 2);
@@ -198,40 +101,10 @@ ip6_frag(struct pkt *p, uint8_t nxt, uint16_t offset, int more)
 {
 	uint8_t	*h;
 
-	h = grow(p, 8);
+	h = pkt_grow(p, 8);
 	h[0] = nxt;
 	put16(h + 2, (uint16_t)(offset << 3) | (more ? 1 : 0));
 	put32(h + 4, 0xdeadbeef);	/* identification */
-}
-
-/* Appends a TCP header; opts is padded with EOL to a multiple of 4. */
-static void
-tcp(struct pkt *p, uint16_t sport, uint16_t dport, uint32_t seq,
-    uint8_t flags, const uint8_t *opts, size_t optlen)
-{
-	uint8_t	*h;
-	size_t	 hlen = 20 + (optlen + 3) / 4 * 4;
-
-	h = grow(p, hlen);
-	put16(h, sport);
-	put16(h + 2, dport);
-	put32(h + 4, seq);
-	h[12] = (uint8_t)(hlen / 4) << 4;
-	h[13] = flags;
-	put16(h + 14, 64240);		/* window */
-	if (optlen > 0)
-		memcpy(h + 20, opts, optlen);
-}
-
-static void
-udp(struct pkt *p, uint16_t sport, uint16_t dport)
-{
-	uint8_t	*h;
-
-	h = grow(p, 8);
-	put16(h, sport);
-	put16(h + 2, dport);
-	put16(h + 4, 8);
 }
 
 /* ICMP / ICMPv6 echo request. */
@@ -240,7 +113,7 @@ icmp_echo(struct pkt *p, uint8_t type)
 {
 	uint8_t	*h;
 
-	h = grow(p, 8);
+	h = pkt_grow(p, 8);
 	h[0] = type;
 	put16(h + 4, 1);
 	put16(h + 6, 1);
@@ -252,65 +125,22 @@ payload(struct pkt *p, size_t n)
 	uint8_t	*h;
 	size_t	 i;
 
-	h = grow(p, n);
+	h = pkt_grow(p, n);
 	for (i = 0; i < n; i++)
 		h[i] = (uint8_t)i;
 }
 
-/* Sets the IP length field to what was built. */
-static void
-finish(struct pkt *p)
-{
-	if (p->v6)
-		put16(p->b + 4, (uint16_t)(p->len - 40));
-	else
-		put16(p->b + 2, (uint16_t)p->len);
-}
-
 /* ---- running the decoder ---- */
-
-/*
- * A readable page followed by an inaccessible one: run() puts the bytes
- * right in front of the latter, so that a read past caplen faults in any
- * build, caplen 0 included (ASan does not flag reads of malloc(0)).
- */
-static uint8_t	*guard;
-static size_t	 pagesz;
-
-static void
-guard_init(void)
-{
-	long	 n;
-	void	*m;
-
-	if ((n = sysconf(_SC_PAGESIZE)) < PKT_MAX) {
-		fprintf(stderr, "page size %ld\n", n);
-		exit(2);
-	}
-	pagesz = (size_t)n;
-	m = mmap(NULL, 2 * pagesz, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANON, -1, 0);
-	if (m == MAP_FAILED) {
-		perror("mmap");
-		exit(2);
-	}
-	guard = (uint8_t *)m + pagesz;
-	if (mprotect(guard, pagesz, PROT_NONE) == -1) {
-		perror("mprotect");
-		exit(2);
-	}
-}
 
 /* decode_ip() on the first caplen bytes of p, ending at the guard page. */
 static enum decode_result
 run(const struct pkt *p, size_t caplen, struct pkt_info *info)
 {
-	if (caplen > pagesz) {
+	if (caplen > sizeof(p->b)) {
 		fprintf(stderr, "caplen %zu\n", caplen);
 		exit(2);
 	}
-	memcpy(guard - caplen, p->b, caplen);
-	return decode_ip(guard - caplen, caplen, info);
+	return decode_ip(unit_guard(p->b, caplen), caplen, info);
 }
 
 static void
@@ -319,7 +149,7 @@ make_addr(struct mxaddr *a, const char *s)
 	memset(a, 0, sizeof(*a));
 	if (s == NULL)
 		return;
-	a->af = strchr(s, ':') != NULL ? AF_INET6 : AF_INET;
+	a->af = addr_family(s);
 	put_addr(a->u.bytes, a->af, s);
 }
 
@@ -415,9 +245,9 @@ expect_malformed(const char *name, const struct pkt *p)
 static void
 v4_syn(struct pkt *p)
 {
-	ip4(p, V4_SRC, V4_DST, IPPROTO_TCP, NULL, 0);
-	tcp(p, 40000, 25, 0x11223344, TCP_FLAG_SYN, NULL, 0);
-	finish(p);
+	pkt_ip4(p, V4_SRC, V4_DST, IPPROTO_TCP, NULL, 0);
+	pkt_tcp(p, 40000, 25, 0x11223344, TCP_FLAG_SYN, NULL, 0);
+	pkt_finish(p);
 }
 
 static void
@@ -429,33 +259,33 @@ v4_syn_opts(struct pkt *p)
 		7, 11, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0
 	};
 
-	ip4(p, V4_SRC, V4_DST, IPPROTO_TCP, ipopts, sizeof(ipopts));
-	tcp(p, 40001, 25, 0xfedcba98, TCP_FLAG_SYN, linux_syn_opts,
+	pkt_ip4(p, V4_SRC, V4_DST, IPPROTO_TCP, ipopts, sizeof(ipopts));
+	pkt_tcp(p, 40001, 25, 0xfedcba98, TCP_FLAG_SYN, linux_syn_opts,
 	    sizeof(linux_syn_opts));
-	finish(p);
+	pkt_finish(p);
 }
 
 static void
 v6_syn(struct pkt *p)
 {
-	ip6(p, V6_SRC, V6_DST, IPPROTO_TCP);
-	tcp(p, 50000, 25, 0x80000001, TCP_FLAG_SYN, linux_syn_opts,
+	pkt_ip6(p, V6_SRC, V6_DST, IPPROTO_TCP);
+	pkt_tcp(p, 50000, 25, 0x80000001, TCP_FLAG_SYN, linux_syn_opts,
 	    sizeof(linux_syn_opts));
-	finish(p);
+	pkt_finish(p);
 }
 
 /* Hop-by-hop, destination options, routing, atomic fragment, TCP. */
 static void
 v6_ext_syn(struct pkt *p)
 {
-	ip6(p, V6_SRC, V6_DST, IPPROTO_HOPOPTS);
+	pkt_ip6(p, V6_SRC, V6_DST, IPPROTO_HOPOPTS);
 	ip6_ext(p, IPPROTO_HOPOPTS, IPPROTO_DSTOPTS, 8);
 	ip6_ext(p, IPPROTO_DSTOPTS, IPPROTO_ROUTING, 16);
 	ip6_ext(p, IPPROTO_ROUTING, IPPROTO_FRAGMENT, 24);
 	ip6_frag(p, IPPROTO_TCP, 0, 0);
-	tcp(p, 50001, 25, 0xcafef00d, TCP_FLAG_SYN, linux_syn_opts,
+	pkt_tcp(p, 50001, 25, 0xcafef00d, TCP_FLAG_SYN, linux_syn_opts,
 	    sizeof(linux_syn_opts));
-	finish(p);
+	pkt_finish(p);
 }
 
 /* ---- the checks ---- */
@@ -490,10 +320,10 @@ t_valid(void)
 	else
 		expect("ipv4_ip_and_tcp_options", &p, &e);
 
-	ip4(&p, V4_SRC, V4_DST, IPPROTO_TCP, NULL, 0);
-	tcp(&p, 40002, 25, 1, TCP_FLAG_SYN, linux_syn_opts,
+	pkt_ip4(&p, V4_SRC, V4_DST, IPPROTO_TCP, NULL, 0);
+	pkt_tcp(&p, 40002, 25, 1, TCP_FLAG_SYN, linux_syn_opts,
 	    sizeof(linux_syn_opts));
-	finish(&p);
+	pkt_finish(&p);
 	e = (struct expect){ DECODE_TCP, V4_SRC, V4_DST, 40002, 25, 1,
 	    TCP_FLAG_SYN };
 	expect("ipv4_syn_linux_tcp_options", &p, &e);
@@ -504,10 +334,10 @@ t_valid(void)
 
 		memset(ipo, 1, sizeof(ipo));		/* NOPs */
 		memset(tco, 1, sizeof(tco));
-		ip4(&p, V4_SRC, V4_DST, IPPROTO_TCP, ipo, sizeof(ipo));
-		tcp(&p, 1, 2, 3, TCP_FLAG_SYN | TCP_FLAG_ACK, tco,
+		pkt_ip4(&p, V4_SRC, V4_DST, IPPROTO_TCP, ipo, sizeof(ipo));
+		pkt_tcp(&p, 1, 2, 3, TCP_FLAG_SYN | TCP_FLAG_ACK, tco,
 		    sizeof(tco));
-		finish(&p);
+		pkt_finish(&p);
 		e = (struct expect){ DECODE_TCP, V4_SRC, V4_DST, 1, 2, 3,
 		    TCP_FLAG_SYN | TCP_FLAG_ACK };
 		expect("ipv4_max_ihl_and_doff", &p, &e);
@@ -518,9 +348,9 @@ t_valid(void)
 	    0x80000001, TCP_FLAG_SYN };
 	expect("ipv6_syn", &p, &e);
 
-	ip6(&p, "::ffff:192.0.2.1", "fe80::1", IPPROTO_TCP);
-	tcp(&p, 65535, 0, 0xffffffff, TCP_FLAG_RST | TCP_FLAG_ACK, NULL, 0);
-	finish(&p);
+	pkt_ip6(&p, "::ffff:192.0.2.1", "fe80::1", IPPROTO_TCP);
+	pkt_tcp(&p, 65535, 0, 0xffffffff, TCP_FLAG_RST | TCP_FLAG_ACK, NULL, 0);
+	pkt_finish(&p);
 	e = (struct expect){ DECODE_TCP, "::ffff:192.0.2.1", "fe80::1",
 	    65535, 0, 0xffffffff, TCP_FLAG_RST | TCP_FLAG_ACK };
 	expect("ipv6_extreme_values", &p, &e);
@@ -530,21 +360,21 @@ t_valid(void)
 	    0xcafef00d, TCP_FLAG_SYN };
 	expect("ipv6_hbh_dst_rt_atomic_frag", &p, &e);
 
-	ip6(&p, V6_SRC, V6_DST, IPPROTO_AH);
+	pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_AH);
 	ip6_ext(&p, IPPROTO_AH, IPPROTO_DSTOPTS, 24);
 	ip6_ext(&p, IPPROTO_DSTOPTS, IPPROTO_TCP, 8);
-	tcp(&p, 50002, 25, 7, TCP_FLAG_SYN, NULL, 0);
-	finish(&p);
+	pkt_tcp(&p, 50002, 25, 7, TCP_FLAG_SYN, NULL, 0);
+	pkt_finish(&p);
 	e = (struct expect){ DECODE_TCP, V6_SRC, V6_DST, 50002, 25, 7,
 	    TCP_FLAG_SYN };
 	expect("ipv6_ah_then_tcp", &p, &e);
 
 	/* A long extension header: hop-by-hop of 256 * 8 bytes is too big
 	 * for the buffer; 128 * 8 will do. */
-	ip6(&p, V6_SRC, V6_DST, IPPROTO_HOPOPTS);
+	pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_HOPOPTS);
 	ip6_ext(&p, IPPROTO_HOPOPTS, IPPROTO_TCP, 1024);
-	tcp(&p, 50003, 25, 8, TCP_FLAG_SYN, NULL, 0);
-	finish(&p);
+	pkt_tcp(&p, 50003, 25, 8, TCP_FLAG_SYN, NULL, 0);
+	pkt_finish(&p);
 	e = (struct expect){ DECODE_TCP, V6_SRC, V6_DST, 50003, 25, 8,
 	    TCP_FLAG_SYN };
 	expect("ipv6_long_hbh", &p, &e);
@@ -557,11 +387,11 @@ t_snaplen(void)
 	struct pkt	 p;
 	struct expect	 e;
 
-	ip4(&p, V4_SRC, V4_DST, IPPROTO_TCP, NULL, 0);
-	tcp(&p, 40000, 25, 99, TCP_FLAG_ACK, linux_syn_opts,
+	pkt_ip4(&p, V4_SRC, V4_DST, IPPROTO_TCP, NULL, 0);
+	pkt_tcp(&p, 40000, 25, 99, TCP_FLAG_ACK, linux_syn_opts,
 	    sizeof(linux_syn_opts));
 	payload(&p, 1500 - p.len);
-	finish(&p);
+	pkt_finish(&p);
 	e = (struct expect){ DECODE_TCP, V4_SRC, V4_DST, 40000, 25, 99,
 	    TCP_FLAG_ACK };
 	if (p.b[2] != 0x05 || p.b[3] != 0xdc)
@@ -569,12 +399,12 @@ t_snaplen(void)
 	else
 		expect_n("ipv4_len1500_cap128", &p, SNAPLEN, &e);
 
-	ip6(&p, V6_SRC, V6_DST, IPPROTO_HOPOPTS);
+	pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_HOPOPTS);
 	ip6_ext(&p, IPPROTO_HOPOPTS, IPPROTO_TCP, 8);
-	tcp(&p, 50000, 25, 100, TCP_FLAG_ACK, linux_syn_opts,
+	pkt_tcp(&p, 50000, 25, 100, TCP_FLAG_ACK, linux_syn_opts,
 	    sizeof(linux_syn_opts));
 	payload(&p, 1500 - p.len);
-	finish(&p);
+	pkt_finish(&p);
 	e = (struct expect){ DECODE_TCP, V6_SRC, V6_DST, 50000, 25, 100,
 	    TCP_FLAG_ACK };
 	expect_n("ipv6_len1500_cap128", &p, SNAPLEN, &e);
@@ -594,59 +424,59 @@ t_not_tcp(void)
 	struct expect	 e4 = { DECODE_NOT_TCP, V4_SRC, V4_DST, 0, 0, 0, 0 };
 	struct expect	 e6 = { DECODE_NOT_TCP, V6_SRC, V6_DST, 0, 0, 0, 0 };
 
-	ip4(&p, V4_SRC, V4_DST, IPPROTO_UDP, NULL, 0);
-	udp(&p, 53, 25);
-	finish(&p);
+	pkt_ip4(&p, V4_SRC, V4_DST, IPPROTO_UDP, NULL, 0);
+	pkt_udp(&p, 53, 25);
+	pkt_finish(&p);
 	expect("ipv4_udp", &p, &e4);
 
-	ip4(&p, V4_SRC, V4_DST, IPPROTO_ICMP, NULL, 0);
+	pkt_ip4(&p, V4_SRC, V4_DST, IPPROTO_ICMP, NULL, 0);
 	icmp_echo(&p, 8);
-	finish(&p);
+	pkt_finish(&p);
 	expect("ipv4_icmp", &p, &e4);
 
 	/* The IP header alone is enough to tell. */
 	expect_n("ipv4_icmp_header_only", &p, 20, &e4);
 
-	ip6(&p, V6_SRC, V6_DST, IPPROTO_UDP);
-	udp(&p, 53, 25);
-	finish(&p);
+	pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_UDP);
+	pkt_udp(&p, 53, 25);
+	pkt_finish(&p);
 	expect("ipv6_udp", &p, &e6);
 
-	ip6(&p, V6_SRC, V6_DST, IPPROTO_ICMPV6);
+	pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_ICMPV6);
 	icmp_echo(&p, 128);
-	finish(&p);
+	pkt_finish(&p);
 	expect("ipv6_icmp6", &p, &e6);
 
-	ip6(&p, V6_SRC, V6_DST, IPPROTO_ESP);
+	pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_ESP);
 	payload(&p, 32);
-	finish(&p);
+	pkt_finish(&p);
 	expect("ipv6_esp", &p, &e6);
 	expect_n("ipv6_esp_header_only", &p, 40, &e6);
 
-	ip6(&p, V6_SRC, V6_DST, IPPROTO_HOPOPTS);
+	pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_HOPOPTS);
 	ip6_ext(&p, IPPROTO_HOPOPTS, IPPROTO_ESP, 8);
 	payload(&p, 32);
-	finish(&p);
+	pkt_finish(&p);
 	expect("ipv6_hbh_then_esp", &p, &e6);
 
-	ip6(&p, V6_SRC, V6_DST, IPPROTO_NONE);
-	finish(&p);
+	pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_NONE);
+	pkt_finish(&p);
 	expect("ipv6_no_next_header", &p, &e6);
 
-	ip6(&p, V6_SRC, V6_DST, IPPROTO_DSTOPTS);
+	pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_DSTOPTS);
 	ip6_ext(&p, IPPROTO_DSTOPTS, IPPROTO_NONE, 8);
-	finish(&p);
+	pkt_finish(&p);
 	expect("ipv6_dstopts_then_none", &p, &e6);
 
-	ip6(&p, V6_SRC, V6_DST, IPPROTO_FRAGMENT);
+	pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_FRAGMENT);
 	ip6_frag(&p, IPPROTO_UDP, 0, 0);
-	udp(&p, 53, 25);
-	finish(&p);
+	pkt_udp(&p, 53, 25);
+	pkt_finish(&p);
 	expect("ipv6_atomic_frag_udp", &p, &e6);
 
-	ip4(&p, V4_SRC, V4_DST, IPPROTO_ESP, NULL, 0);
+	pkt_ip4(&p, V4_SRC, V4_DST, IPPROTO_ESP, NULL, 0);
 	payload(&p, 16);
-	finish(&p);
+	pkt_finish(&p);
 	expect("ipv4_esp", &p, &e4);
 }
 
@@ -671,38 +501,38 @@ t_fragments(void)
 	put16(p.b + 6, 0x4000 | 0x2000);		/* DF and MF */
 	expect_malformed("ipv4_frag_df_mf", &p);
 
-	ip4(&p, V4_SRC, V4_DST, IPPROTO_UDP, NULL, 0);
-	udp(&p, 53, 25);
-	finish(&p);
+	pkt_ip4(&p, V4_SRC, V4_DST, IPPROTO_UDP, NULL, 0);
+	pkt_udp(&p, 53, 25);
+	pkt_finish(&p);
 	put16(p.b + 6, 0x2000);
 	expect_malformed("ipv4_frag_udp", &p);
 
-	ip6(&p, V6_SRC, V6_DST, IPPROTO_FRAGMENT);
+	pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_FRAGMENT);
 	ip6_frag(&p, IPPROTO_TCP, 0, 1);		/* first of several */
-	tcp(&p, 1, 25, 1, TCP_FLAG_SYN, NULL, 0);
-	finish(&p);
+	pkt_tcp(&p, 1, 25, 1, TCP_FLAG_SYN, NULL, 0);
+	pkt_finish(&p);
 	expect_malformed("ipv6_frag_first_m", &p);
 
-	ip6(&p, V6_SRC, V6_DST, IPPROTO_FRAGMENT);
+	pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_FRAGMENT);
 	ip6_frag(&p, IPPROTO_TCP, 185, 0);		/* last */
-	tcp(&p, 1, 25, 1, TCP_FLAG_SYN, NULL, 0);
-	finish(&p);
+	pkt_tcp(&p, 1, 25, 1, TCP_FLAG_SYN, NULL, 0);
+	pkt_finish(&p);
 	expect_malformed("ipv6_frag_last_offset", &p);
 
-	ip6(&p, V6_SRC, V6_DST, IPPROTO_HOPOPTS);
+	pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_HOPOPTS);
 	ip6_ext(&p, IPPROTO_HOPOPTS, IPPROTO_FRAGMENT, 8);
 	ip6_frag(&p, IPPROTO_TCP, 1, 1);		/* middle */
-	tcp(&p, 1, 25, 1, TCP_FLAG_SYN, NULL, 0);
-	finish(&p);
+	pkt_tcp(&p, 1, 25, 1, TCP_FLAG_SYN, NULL, 0);
+	pkt_finish(&p);
 	expect_malformed("ipv6_frag_middle_after_hbh", &p);
 
 	/* Reserved bits in the fragment header do not make it a fragment. */
-	ip6(&p, V6_SRC, V6_DST, IPPROTO_FRAGMENT);
+	pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_FRAGMENT);
 	ip6_frag(&p, IPPROTO_TCP, 0, 0);
 	p.b[41] = 0xff;
 	p.b[43] = 0x06;
-	tcp(&p, 1, 25, 1, TCP_FLAG_SYN, NULL, 0);
-	finish(&p);
+	pkt_tcp(&p, 1, 25, 1, TCP_FLAG_SYN, NULL, 0);
+	pkt_finish(&p);
 	{
 		struct expect	 e = { DECODE_TCP, V6_SRC, V6_DST, 1, 25, 1,
 		    TCP_FLAG_SYN };
@@ -734,8 +564,8 @@ t_bad_headers(void)
 	expect_malformed("ipv4_ihl_beyond_caplen", &p);
 
 	/* IHL 6 and a UDP packet of 20 bytes: header beyond caplen. */
-	ip4(&p, V4_SRC, V4_DST, IPPROTO_UDP, NULL, 0);
-	finish(&p);
+	pkt_ip4(&p, V4_SRC, V4_DST, IPPROTO_UDP, NULL, 0);
+	pkt_finish(&p);
 	p.b[0] = 0x46;
 	expect_malformed("ipv4_ihl_beyond_caplen_udp", &p);
 
@@ -776,9 +606,9 @@ t_bad_headers(void)
 	put16(p.b + 2, 0);
 	expect_malformed("ipv4_totlen_0", &p);
 
-	ip4(&p, V4_SRC, V4_DST, IPPROTO_UDP, NULL, 0);
-	udp(&p, 53, 25);
-	finish(&p);
+	pkt_ip4(&p, V4_SRC, V4_DST, IPPROTO_UDP, NULL, 0);
+	pkt_udp(&p, 53, 25);
+	pkt_finish(&p);
 	put16(p.b + 2, 16);
 	expect_malformed("ipv4_udp_totlen_lt_ip_header", &p);
 
@@ -839,9 +669,9 @@ t_bad_headers(void)
 	v6_syn(&p);
 	p.b[0] = 0x40 | (p.b[0] & 0x0f);
 	expect_malformed("ipv6_packet_version_4", &p);
-	ip4(&p, V4_SRC, V4_DST, IPPROTO_UDP, NULL, 0);
-	udp(&p, 53, 25);
-	finish(&p);
+	pkt_ip4(&p, V4_SRC, V4_DST, IPPROTO_UDP, NULL, 0);
+	pkt_udp(&p, 53, 25);
+	pkt_finish(&p);
 	p.b[0] = 0x65;			/* 28 bytes: short of an IPv6 header */
 	expect_malformed("ipv4_packet_version_6", &p);
 }
@@ -858,12 +688,12 @@ t_chain_bound(void)
 	for (n = 7; n <= 10; n++) {
 		char	 name[64];
 
-		ip6(&p, V6_SRC, V6_DST, IPPROTO_DSTOPTS);
+		pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_DSTOPTS);
 		for (i = 0; i < n; i++)
 			ip6_ext(&p, IPPROTO_DSTOPTS,
 			    i == n - 1 ? IPPROTO_TCP : IPPROTO_DSTOPTS, 8);
-		tcp(&p, 50000, 25, 5, TCP_FLAG_SYN, NULL, 0);
-		finish(&p);
+		pkt_tcp(&p, 50000, 25, 5, TCP_FLAG_SYN, NULL, 0);
+		pkt_finish(&p);
 		snprintf(name, sizeof(name), "ipv6_chain_of_%d", n);
 		if (n <= 8)
 			expect(name, &p, &e);
@@ -873,7 +703,7 @@ t_chain_bound(void)
 
 	/* Mixed types count alike: 8 and 9 with atomic fragments and AH. */
 	for (n = 8; n <= 9; n++) {
-		ip6(&p, V6_SRC, V6_DST, IPPROTO_HOPOPTS);
+		pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_HOPOPTS);
 		ip6_ext(&p, IPPROTO_HOPOPTS, n == 9 ? IPPROTO_DSTOPTS :
 		    IPPROTO_ROUTING, 8);
 		if (n == 9)
@@ -884,8 +714,8 @@ t_chain_bound(void)
 			    0, 0);
 		}
 		ip6_ext(&p, IPPROTO_AH, IPPROTO_TCP, 16);
-		tcp(&p, 50000, 25, 5, TCP_FLAG_SYN, NULL, 0);
-		finish(&p);
+		pkt_tcp(&p, 50000, 25, 5, TCP_FLAG_SYN, NULL, 0);
+		pkt_finish(&p);
 		if (n == 8)
 			expect("ipv6_mixed_chain_of_8", &p, &e);
 		else
@@ -893,10 +723,10 @@ t_chain_bound(void)
 	}
 
 	/* A routing loop of zero-length-byte headers (8 bytes each). */
-	ip6(&p, V6_SRC, V6_DST, IPPROTO_ROUTING);
+	pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_ROUTING);
 	for (i = 0; i < 100; i++)
 		ip6_ext(&p, IPPROTO_ROUTING, IPPROTO_ROUTING, 8);
-	finish(&p);
+	pkt_finish(&p);
 	expect_malformed("ipv6_chain_of_100", &p);
 }
 
@@ -961,34 +791,34 @@ t_truncation(void)
 	    0xcafef00d, TCP_FLAG_SYN };
 	truncations("truncate_ipv6_ext_chain", &p, p.len, &e);
 
-	ip6(&p, V6_SRC, V6_DST, IPPROTO_AH);
+	pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_AH);
 	ip6_ext(&p, IPPROTO_AH, IPPROTO_TCP, 24);
-	tcp(&p, 50002, 25, 7, TCP_FLAG_SYN, NULL, 0);
-	finish(&p);
+	pkt_tcp(&p, 50002, 25, 7, TCP_FLAG_SYN, NULL, 0);
+	pkt_finish(&p);
 	e = (struct expect){ DECODE_TCP, V6_SRC, V6_DST, 50002, 25, 7,
 	    TCP_FLAG_SYN };
 	truncations("truncate_ipv6_ah", &p, p.len, &e);
 
 	/* With payload: TCP as soon as the headers are in. */
-	ip4(&p, V4_SRC, V4_DST, IPPROTO_TCP, NULL, 0);
-	tcp(&p, 40000, 25, 99, TCP_FLAG_ACK, NULL, 0);
+	pkt_ip4(&p, V4_SRC, V4_DST, IPPROTO_TCP, NULL, 0);
+	pkt_tcp(&p, 40000, 25, 99, TCP_FLAG_ACK, NULL, 0);
 	payload(&p, 100);
-	finish(&p);
+	pkt_finish(&p);
 	e = (struct expect){ DECODE_TCP, V4_SRC, V4_DST, 40000, 25, 99,
 	    TCP_FLAG_ACK };
 	truncations("truncate_ipv4_with_payload", &p, 40, &e);
 
 	/* Not TCP: known once the IP header (and the chain) is in. */
-	ip4(&p, V4_SRC, V4_DST, IPPROTO_UDP, NULL, 0);
-	udp(&p, 53, 25);
-	finish(&p);
+	pkt_ip4(&p, V4_SRC, V4_DST, IPPROTO_UDP, NULL, 0);
+	pkt_udp(&p, 53, 25);
+	pkt_finish(&p);
 	e = (struct expect){ DECODE_NOT_TCP, V4_SRC, V4_DST, 0, 0, 0, 0 };
 	truncations("truncate_ipv4_udp", &p, 20, &e);
 
-	ip6(&p, V6_SRC, V6_DST, IPPROTO_HOPOPTS);
+	pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_HOPOPTS);
 	ip6_ext(&p, IPPROTO_HOPOPTS, IPPROTO_UDP, 16);
-	udp(&p, 53, 25);
-	finish(&p);
+	pkt_udp(&p, 53, 25);
+	pkt_finish(&p);
 	e = (struct expect){ DECODE_NOT_TCP, V6_SRC, V6_DST, 0, 0, 0, 0 };
 	truncations("truncate_ipv6_hbh_udp", &p, 56, &e);
 }
@@ -1150,7 +980,6 @@ int
 main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	guard_init();
 
 	t_valid();
 	t_snaplen();

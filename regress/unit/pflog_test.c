@@ -17,7 +17,8 @@
 /*
  * Unit tests for the pflog record decoder of the capture process.
  * Records are built by hand, byte by byte at the offsets of OpenBSD's
- * struct pfloghdr, independently of the decoder's own constants.  Prints
+ * struct pfloghdr, independently of the decoder's own constants; the
+ * packets after it with regress/lib/packet.c.  Prints
  * "ok NAME" or "FAIL NAME: reason" per check; exits 1 on any failure.
  *
  * Each record is first copied to end right in front of an inaccessible
@@ -26,7 +27,6 @@
  */
 
 #include <sys/types.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -36,11 +36,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "classify.h"
 #include "pflog.h"
 
+#include "packet.h"
 #include "unit.h"
 
 #define REC_MAX		512
@@ -65,46 +65,6 @@ struct rec {
 	size_t		len;
 };
 
-/* Linux's SYN options: MSS 1460, SACK permitted, timestamps, NOP, wscale 7. */
-static const uint8_t syn_opts[] = {
-	2, 4, 0x05, 0xb4,
-	4, 2,
-	8, 10, 0x12, 0x34, 0x56, 0x78, 0, 0, 0, 0,
-	1,
-	3, 3, 7
-};
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = (v >> 16) & 0xff;
-	p[2] = (v >> 8) & 0xff;
-	p[3] = v & 0xff;
-}
-
-static int
-family(const char *s)
-{
-	return strchr(s, ':') != NULL ? AF_INET6 : AF_INET;
-}
-
-static void
-put_addr(uint8_t *p, const char *s)
-{
-	if (inet_pton(family(s), s, p) != 1) {
-		fprintf(stderr, "bad address %s\n", s);
-		exit(2);
-	}
-}
-
 /*
  * A pfloghdr of the given family and an IP packet carrying a TCP segment
  * with those flags (a SYN gets the options), or UDP when proto says so.
@@ -114,13 +74,26 @@ static void
 build(struct rec *r, uint8_t action, uint8_t dir, const char *src,
     const char *dst, uint8_t proto, uint8_t flags, size_t hdrlen)
 {
-	uint8_t	*h = r->b, *ip = r->b + hdrlen, *l4;
-	int	 v6 = family(src) == AF_INET6;
-	size_t	 iphlen = v6 ? 40 : 20, l4len;
+	struct pkt	 ip;
+	uint8_t		*h = r->b;
+	int		 af = addr_family(src);
+
+	if (af == AF_INET6)
+		pkt_ip6(&ip, src, dst, proto);
+	else
+		pkt_ip4(&ip, src, dst, proto, NULL, 0);
+	if (proto == IPPROTO_UDP)
+		pkt_udp(&ip, 53, 25);
+	else if (flags & TCP_FLAG_SYN)
+		pkt_tcp(&ip, 40000, 25, 0xa1b2c3d4, flags, linux_syn_opts,
+		    sizeof(linux_syn_opts));
+	else
+		pkt_tcp(&ip, 40000, 25, 0xa1b2c3d4, flags, NULL, 0);
+	pkt_finish(&ip);
 
 	memset(r, 0, sizeof(*r));
 	h[0] = HDRLEN;				/* length */
-	h[1] = v6 ? OB_INET6 : OB_INET;		/* af */
+	h[1] = af == AF_INET6 ? OB_INET6 : OB_INET;	/* af */
 	h[2] = action;
 	h[3] = 0;				/* reason: match */
 	memcpy(h + 4, "vio0", 4);		/* ifname */
@@ -130,45 +103,12 @@ build(struct rec *r, uint8_t action, uint8_t dir, const char *src,
 	memset(h + 44, 0xff, 4);		/* uid */
 	h[60] = dir;
 	h[62] = h[1];				/* naf */
-	put_addr(h + 64, src);			/* saddr */
-	put_addr(h + 80, dst);			/* daddr */
+	put_addr(h + 64, af, src);		/* saddr */
+	put_addr(h + 80, af, dst);		/* daddr */
 	put16(h + 96, 40000);
 	put16(h + 98, 25);
-
-	l4 = ip + iphlen;
-	if (proto == IPPROTO_UDP) {
-		l4len = 8;
-		put16(l4, 53);
-		put16(l4 + 2, 25);
-		put16(l4 + 4, 8);
-	} else {
-		l4len = 20 + ((flags & TCP_FLAG_SYN) ? sizeof(syn_opts) : 0);
-		put16(l4, 40000);
-		put16(l4 + 2, 25);
-		put32(l4 + 4, 0xa1b2c3d4);
-		l4[12] = (uint8_t)(l4len / 4) << 4;
-		l4[13] = flags;
-		put16(l4 + 14, 64240);
-		if (flags & TCP_FLAG_SYN)
-			memcpy(l4 + 20, syn_opts, sizeof(syn_opts));
-	}
-	if (v6) {
-		put32(ip, 0x60000000);
-		put16(ip + 4, (uint16_t)l4len);
-		ip[6] = proto;
-		ip[7] = 64;
-		put_addr(ip + 8, src);
-		put_addr(ip + 24, dst);
-	} else {
-		ip[0] = 0x45;
-		put16(ip + 2, (uint16_t)(iphlen + l4len));
-		put16(ip + 6, 0x4000);		/* DF */
-		ip[8] = 64;
-		ip[9] = proto;
-		put_addr(ip + 12, src);
-		put_addr(ip + 16, dst);
-	}
-	r->len = hdrlen + iphlen + l4len;
+	memcpy(h + hdrlen, ip.b, ip.len);
+	r->len = hdrlen + ip.len;
 }
 
 static void
@@ -180,33 +120,6 @@ syn(struct rec *r, uint8_t action, uint8_t dir, const char *src,
 
 /* ---- running the decoder ---- */
 
-static uint8_t	*guard;
-static size_t	 pagesz;
-
-static void
-guard_init(void)
-{
-	long	 n;
-	void	*m;
-
-	if ((n = sysconf(_SC_PAGESIZE)) < REC_MAX) {
-		fprintf(stderr, "page size %ld\n", n);
-		exit(2);
-	}
-	pagesz = (size_t)n;
-	m = mmap(NULL, 2 * pagesz, PROT_READ | PROT_WRITE,
-	    MAP_PRIVATE | MAP_ANON, -1, 0);
-	if (m == MAP_FAILED) {
-		perror("mmap");
-		exit(2);
-	}
-	guard = (uint8_t *)m + pagesz;
-	if (mprotect(guard, pagesz, PROT_NONE) == -1) {
-		perror("mprotect");
-		exit(2);
-	}
-}
-
 /* pflog_decode() on the first caplen bytes of r, into a dirty event. */
 static enum pkt_class
 run(const struct rec *r, size_t caplen, struct pf_event *ev)
@@ -217,9 +130,8 @@ run(const struct rec *r, size_t caplen, struct pf_event *ev)
 		fprintf(stderr, "caplen %zu\n", caplen);
 		exit(2);
 	}
-	memcpy(guard - caplen, r->b, caplen);
 	memset(ev, 0xa5, sizeof(*ev));
-	c = pflog_decode(guard - caplen, caplen, ev);
+	c = pflog_decode(unit_guard(r->b, caplen), caplen, ev);
 	if (c != (enum pkt_class)ev->class) {
 		fprintf(stderr, "returned %d, event says %u\n", c, ev->class);
 		exit(2);
@@ -247,8 +159,8 @@ static void
 make_addr(struct mxaddr *a, const char *s)
 {
 	memset(a, 0, sizeof(*a));
-	a->af = family(s);
-	put_addr(a->u.bytes, s);
+	a->af = addr_family(s);
+	put_addr(a->u.bytes, a->af, s);
 }
 
 /* The whole event a well-formed TCP record of build() should give. */
@@ -328,6 +240,46 @@ expect_malformed(const char *name, const struct rec *r)
 	expect(name, r, &w);
 }
 
+/* A TCP record with those flags: class, and everything as it was built. */
+static void
+expect_tcp(const char *name, uint32_t class, uint8_t action, uint8_t dir,
+    const char *src, const char *dst, uint8_t flags)
+{
+	struct rec	r;
+	struct pf_event	w;
+
+	build(&r, action, dir, src, dst, IPPROTO_TCP, flags, HDRLEN);
+	want_tcp(&w, class, action, dir, src, dst, flags);
+	expect(name, &r, &w);
+}
+
+/*
+ * SYNs from src to dst with byte off of the record set to every value
+ * but keep and keep2 (the field's name for the message): all malformed.
+ */
+static void
+expect_malformed_values(const char *name, const char *field, size_t off,
+    int keep, int keep2, const char *src, const char *dst)
+{
+	struct rec	r;
+	struct pf_event	ev, w;
+	int		v;
+
+	want_malformed(&w);
+	for (v = 0; v < 256; v++) {
+		if (v == keep || v == keep2)
+			continue;
+		syn(&r, PF_DROP, PF_IN, src, dst);
+		r.b[off] = (uint8_t)v;
+		run(&r, r.len, &ev);
+		if (memcmp(&ev, &w, sizeof(w)) != 0) {
+			failed(name, "%s %d: %s", field, v, cname(ev.class));
+			return;
+		}
+	}
+	pass(name);
+}
+
 /* ---- the checks ---- */
 
 static void
@@ -353,55 +305,32 @@ t_classes(void)
 	struct rec	r;
 	struct pf_event	w;
 
-	syn(&r, PF_DROP, PF_IN, SRC4, FAKE4);
-	want_tcp(&w, PKT_FAKE, PF_DROP, PF_IN, SRC4, FAKE4, TCP_FLAG_SYN);
-	expect("ipv4_block_in_syn_to_fake", &r, &w);
-
-	syn(&r, PF_PASS, PF_IN, SRC4, REAL4);
-	want_tcp(&w, PKT_REAL, PF_PASS, PF_IN, SRC4, REAL4, TCP_FLAG_SYN);
-	expect("ipv4_pass_in_syn_to_real", &r, &w);
-
-	syn(&r, PF_DROP, PF_IN, SRC4, REAL4);
-	want_tcp(&w, PKT_REAL, PF_DROP, PF_IN, SRC4, REAL4, TCP_FLAG_SYN);
-	expect("ipv4_block_in_syn_to_real", &r, &w);
-
-	syn(&r, PF_DROP, PF_IN, SRC6, FAKE6);
-	want_tcp(&w, PKT_FAKE, PF_DROP, PF_IN, SRC6, FAKE6, TCP_FLAG_SYN);
-	expect("ipv6_block_in_syn_to_fake", &r, &w);
-
-	syn(&r, PF_PASS, PF_IN, SRC6, REAL6);
-	want_tcp(&w, PKT_REAL, PF_PASS, PF_IN, SRC6, REAL6, TCP_FLAG_SYN);
-	expect("ipv6_pass_in_syn_to_real", &r, &w);
+	expect_tcp("ipv4_block_in_syn_to_fake", PKT_FAKE, PF_DROP, PF_IN,
+	    SRC4, FAKE4, TCP_FLAG_SYN);
+	expect_tcp("ipv4_pass_in_syn_to_real", PKT_REAL, PF_PASS, PF_IN,
+	    SRC4, REAL4, TCP_FLAG_SYN);
+	expect_tcp("ipv4_block_in_syn_to_real", PKT_REAL, PF_DROP, PF_IN,
+	    SRC4, REAL4, TCP_FLAG_SYN);
+	expect_tcp("ipv6_block_in_syn_to_fake", PKT_FAKE, PF_DROP, PF_IN,
+	    SRC6, FAKE6, TCP_FLAG_SYN);
+	expect_tcp("ipv6_pass_in_syn_to_real", PKT_REAL, PF_PASS, PF_IN,
+	    SRC6, REAL6, TCP_FLAG_SYN);
 
 	/* Direction and action come through as pf wrote them. */
-	syn(&r, PF_PASS, PF_OUT, REAL4, SRC4);
-	want_tcp(&w, PKT_OTHER, PF_PASS, PF_OUT, REAL4, SRC4, TCP_FLAG_SYN);
-	expect("ipv4_pass_out_syn", &r, &w);
-
-	syn(&r, PF_DROP, PF_OUT, SRC6, FAKE6);
-	want_tcp(&w, PKT_FAKE, PF_DROP, PF_OUT, SRC6, FAKE6, TCP_FLAG_SYN);
-	expect("ipv6_block_out_syn_to_fake_dir_kept", &r, &w);
-
-	syn(&r, 8, 0, SRC4, FAKE4);		/* PF_MATCH, PF_INOUT */
-	want_tcp(&w, PKT_FAKE, 8, 0, SRC4, FAKE4, TCP_FLAG_SYN);
-	expect("other_action_and_dir_kept", &r, &w);
+	expect_tcp("ipv4_pass_out_syn", PKT_OTHER, PF_PASS, PF_OUT,
+	    REAL4, SRC4, TCP_FLAG_SYN);
+	expect_tcp("ipv6_block_out_syn_to_fake_dir_kept", PKT_FAKE, PF_DROP,
+	    PF_OUT, SRC6, FAKE6, TCP_FLAG_SYN);
+	expect_tcp("other_action_and_dir_kept", PKT_FAKE,
+	    8, 0, SRC4, FAKE4, TCP_FLAG_SYN);	/* PF_MATCH, PF_INOUT */
 
 	/* Only a SYN without ACK opens a connection. */
-	build(&r, PF_DROP, PF_IN, SRC4, REAL4, IPPROTO_TCP, TCP_FLAG_ACK,
-	    HDRLEN);
-	want_tcp(&w, PKT_OTHER, PF_DROP, PF_IN, SRC4, REAL4, TCP_FLAG_ACK);
-	expect("ipv4_block_in_ack", &r, &w);
-
-	build(&r, PF_DROP, PF_IN, SRC6, FAKE6, IPPROTO_TCP,
-	    TCP_FLAG_SYN | TCP_FLAG_ACK, HDRLEN);
-	want_tcp(&w, PKT_OTHER, PF_DROP, PF_IN, SRC6, FAKE6,
-	    TCP_FLAG_SYN | TCP_FLAG_ACK);
-	expect("ipv6_synack_to_fake", &r, &w);
-
-	syn(&r, PF_DROP, PF_IN, SRC4, "198.51.100.25");
-	want_tcp(&w, PKT_OTHER, PF_DROP, PF_IN, SRC4, "198.51.100.25",
-	    TCP_FLAG_SYN);
-	expect("ipv4_syn_to_neither", &r, &w);
+	expect_tcp("ipv4_block_in_ack", PKT_OTHER, PF_DROP, PF_IN,
+	    SRC4, REAL4, TCP_FLAG_ACK);
+	expect_tcp("ipv6_synack_to_fake", PKT_OTHER, PF_DROP, PF_IN,
+	    SRC6, FAKE6, TCP_FLAG_SYN | TCP_FLAG_ACK);
+	expect_tcp("ipv4_syn_to_neither", PKT_OTHER, PF_DROP, PF_IN,
+	    SRC4, "198.51.100.25", TCP_FLAG_SYN);
 
 	/* Not TCP: addresses only. */
 	build(&r, PF_DROP, PF_IN, SRC4, FAKE4, IPPROTO_UDP, 0, HDRLEN);
@@ -415,9 +344,8 @@ t_classes(void)
 
 	/* Before the parent's addresses arrive nothing is fake or real. */
 	set_conf(1);
-	syn(&r, PF_DROP, PF_IN, SRC4, FAKE4);
-	want_tcp(&w, PKT_OTHER, PF_DROP, PF_IN, SRC4, FAKE4, TCP_FLAG_SYN);
-	expect("empty_conf_syn_is_other", &r, &w);
+	expect_tcp("empty_conf_syn_is_other", PKT_OTHER, PF_DROP, PF_IN,
+	    SRC4, FAKE4, TCP_FLAG_SYN);
 	set_conf(0);
 }
 
@@ -487,27 +415,11 @@ t_hdrlen(void)
 {
 	static const size_t	 shifted[] = { 45, 61, 64, 68, 72, 96, 104 };
 	struct rec		 r;
-	struct pf_event		 ev, w;
-	const char		*name;
 	char			 buf[64];
 	size_t			 i;
-	int			 v;
 
-	want_malformed(&w);
-	name = "every_wrong_length_field";
-	for (v = 0; v < 256; v++) {
-		if (v == HDRLEN)
-			continue;
-		syn(&r, PF_DROP, PF_IN, SRC4, FAKE4);
-		r.b[0] = (uint8_t)v;
-		run(&r, r.len, &ev);
-		if (memcmp(&ev, &w, sizeof(w)) != 0) {
-			failed(name, "length %d: %s", v, cname(ev.class));
-			break;
-		}
-	}
-	if (v == 256)
-		pass(name);
+	expect_malformed_values("every_wrong_length_field", "length", 0,
+	    HDRLEN, HDRLEN, SRC4, FAKE4);
 
 	/* The packet where the length field says, to tempt the decoder. */
 	for (i = 0; i < sizeof(shifted) / sizeof(shifted[0]); i++) {
@@ -523,25 +435,10 @@ t_hdrlen(void)
 static void
 t_af(void)
 {
-	struct rec	 r;
-	struct pf_event	 ev, w;
-	const char	*name = "every_foreign_af";
-	int		 v;
+	struct rec	r;
 
-	want_malformed(&w);
-	for (v = 0; v < 256; v++) {
-		if (v == OB_INET || v == OB_INET6)
-			continue;
-		syn(&r, PF_DROP, PF_IN, SRC6, FAKE6);
-		r.b[1] = (uint8_t)v;
-		run(&r, r.len, &ev);
-		if (memcmp(&ev, &w, sizeof(w)) != 0) {
-			failed(name, "af %d: %s", v, cname(ev.class));
-			break;
-		}
-	}
-	if (v == 256)
-		pass(name);
+	expect_malformed_values("every_foreign_af", "af", 1, OB_INET,
+	    OB_INET6, SRC6, FAKE6);
 
 	/* Linux's, FreeBSD's and macOS's AF_INET6 in particular. */
 	syn(&r, PF_DROP, PF_IN, SRC6, FAKE6);
@@ -612,7 +509,6 @@ int
 main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	guard_init();
 	set_conf(0);
 
 	t_classes();

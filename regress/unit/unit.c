@@ -14,8 +14,15 @@
  * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
  */
 
+#include <sys/types.h>
+#include <sys/mman.h>
+
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "unit.h"
 
@@ -44,4 +51,45 @@ int
 unit_exit_status(void)
 {
 	return nfailed ? 1 : 0;
+}
+
+/*
+ * A readable page followed by an inaccessible one: the n bytes at b are
+ * copied to end right in front of the latter, so that a read past them
+ * faults in any build, n = 0 included (ASan does not flag reads of
+ * malloc(0)); odd lengths thereby start unaligned.  Returns where the
+ * copy starts.  At most a page.
+ */
+const uint8_t *
+unit_guard(const void *b, size_t n)
+{
+	static uint8_t	*guard;
+	static size_t	 pagesz;
+	long		 ps;
+	void		*m;
+
+	if (guard == NULL) {
+		if ((ps = sysconf(_SC_PAGESIZE)) == -1) {
+			perror("sysconf");
+			exit(2);
+		}
+		pagesz = (size_t)ps;
+		m = mmap(NULL, 2 * pagesz, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANON, -1, 0);
+		if (m == MAP_FAILED) {
+			perror("mmap");
+			exit(2);
+		}
+		guard = (uint8_t *)m + pagesz;
+		if (mprotect(guard, pagesz, PROT_NONE) == -1) {
+			perror("mprotect");
+			exit(2);
+		}
+	}
+	if (n > pagesz) {
+		fprintf(stderr, "%zu bytes: more than a page\n", n);
+		exit(2);
+	}
+	memcpy(guard - n, b, n);
+	return guard - n;
 }

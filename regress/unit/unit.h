@@ -16,7 +16,9 @@
 
 /*
  * The unit tests' reporting: one line per check, "ok NAME" or
- * "FAIL NAME: reason", which regress/run.sh counts.
+ * "FAIL NAME: reason", which regress/run.sh counts; and a guard page
+ * for code that reads captured bytes.  Needs <sys/types.h> and
+ * <stdint.h> first.
  */
 
 #ifndef UNIT_H
@@ -26,6 +28,7 @@ void	pass(const char *);
 void	failed(const char *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	unit_exit_status(void);		/* 1 if anything failed */
+const uint8_t *unit_guard(const void *, size_t);	/* ends at a bad page */
 
 /* In a test body with a "name" and an "out:" label: fail and clean up. */
 #define REQUIRE(cond, ...) do {						\

@@ -1,0 +1,299 @@
+/*
+ * Copyright (c) 2026 The mxallowd developers
+ *
+ * Permission to use, copy, modify, and distribute this software for any
+ * purpose with or without fee is hereby granted, provided that the above
+ * copyright notice and this permission notice appear in all copies.
+ *
+ * THE SOFTWARE IS PROVIDED "AS IS" AND THE AUTHOR DISCLAIMS ALL WARRANTIES
+ * WITH REGARD TO THIS SOFTWARE INCLUDING ALL IMPLIED WARRANTIES OF
+ * MERCHANTABILITY AND FITNESS. IN NO EVENT SHALL THE AUTHOR BE LIABLE FOR
+ * ANY SPECIAL, DIRECT, INDIRECT, OR CONSEQUENTIAL DAMAGES OR ANY DAMAGES
+ * WHATSOEVER RESULTING FROM LOSS OF USE, DATA OR PROFITS, WHETHER IN AN
+ * ACTION OF CONTRACT, NEGLIGENCE OR OTHER TORTIOUS ACTION, ARISING OUT OF
+ * OR IN CONNECTION WITH THE USE OR PERFORMANCE OF THIS SOFTWARE.
+ */
+
+/*
+ * mxallowctl: one request to a running mxallowd over its control socket,
+ * the answer on stdout, errors on stderr and a non-zero exit.  Blocking
+ * I/O: there is nothing else to do while the daemon answers.  What the
+ * daemon sends is checked as carefully as what it receives.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <err.h>
+#include <imsg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "control.h"
+
+/* One request, as the command line spelled it. */
+struct request {
+	uint32_t	 type;
+	const void	*data;
+	size_t		 len;
+};
+
+static void	parse(int, char *[], struct request *);
+static int	connect_to(const char *);
+static int	answer(struct imsg *, uint32_t);
+static void	print_entries(struct imsg *);
+static void	get_text(struct imsg *, struct ctl_text *);
+
+__attribute__((noreturn)) static void
+usage(void)
+{
+	fprintf(stderr, "usage: mxallowctl [-s socket] command [argument ...]\n"
+	    "commands:\n"
+	    "\tshow whitelist\n"
+	    "\tshow stats\n"
+	    "\tadd address [seconds]\n"
+	    "\tdelete address\n"
+	    "\tflush\n"
+	    "\treload\n"
+	    "\tlog verbose | log brief\n");
+	exit(1);
+}
+
+/* The address as the daemon will want it; refused here when it is not one. */
+static void
+parse_addr(const char *s, char *addr)
+{
+	struct in6_addr	a6;
+	struct in_addr	a4;
+
+	if (strlen(s) >= CTL_ADDR_MAX || (inet_pton(AF_INET, s, &a4) != 1 &&
+	    inet_pton(AF_INET6, s, &a6) != 1))
+		errx(1, "%s: not an IPv4 or IPv6 address", s);
+	strlcpy(addr, s, CTL_ADDR_MAX);
+}
+
+static void
+parse(int argc, char *argv[], struct request *req)
+{
+	static struct ctl_add	add;
+	static struct ctl_addr	del;
+	static struct ctl_log	lg;
+	const char		*errstr;
+
+	memset(req, 0, sizeof(*req));
+	if (argc == 2 && strcmp(argv[0], "show") == 0 &&
+	    strcmp(argv[1], "whitelist") == 0)
+		req->type = CTL_SHOW_WHITELIST;
+	else if (argc == 2 && strcmp(argv[0], "show") == 0 &&
+	    strcmp(argv[1], "stats") == 0)
+		req->type = CTL_SHOW_STATS;
+	else if ((argc == 2 || argc == 3) && strcmp(argv[0], "add") == 0) {
+		memset(&add, 0, sizeof(add));
+		parse_addr(argv[1], add.addr);
+		if (argc == 3) {
+			add.seconds = strtonum(argv[2], 1, MAX_WHITELIST_TIME,
+			    &errstr);
+			if (errstr != NULL)
+				errx(1, "%s seconds: %s (must be 1..%d)",
+				    argv[2], errstr, MAX_WHITELIST_TIME);
+		}
+		req->type = CTL_ADD;
+		req->data = &add;
+		req->len = sizeof(add);
+	} else if (argc == 2 && strcmp(argv[0], "delete") == 0) {
+		memset(&del, 0, sizeof(del));
+		parse_addr(argv[1], del.addr);
+		req->type = CTL_DELETE;
+		req->data = &del;
+		req->len = sizeof(del);
+	} else if (argc == 1 && strcmp(argv[0], "flush") == 0)
+		req->type = CTL_FLUSH;
+	else if (argc == 1 && strcmp(argv[0], "reload") == 0)
+		req->type = CTL_RELOAD;
+	else if (argc == 2 && strcmp(argv[0], "log") == 0 &&
+	    (strcmp(argv[1], "verbose") == 0 ||
+	    strcmp(argv[1], "brief") == 0)) {
+		memset(&lg, 0, sizeof(lg));
+		lg.verbose = strcmp(argv[1], "verbose") == 0;
+		req->type = CTL_LOG_VERBOSE;
+		req->data = &lg;
+		req->len = sizeof(lg);
+	} else
+		usage();
+}
+
+static int
+connect_to(const char *path)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
+	    sizeof(sun.sun_path))
+		errx(1, "%s: path too long", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		err(1, "socket");
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		err(1, "%s: connect", path);
+	return fd;
+}
+
+static void
+get_text(struct imsg *imsg, struct ctl_text *t)
+{
+	if (imsg_get_data(imsg, t, sizeof(*t)) == -1 ||
+	    memchr(t->text, '\0', sizeof(t->text)) == NULL)
+		errx(1, "bad answer from mxallowd");
+}
+
+/* ADDRESS/PREFIX EXPIRES REASON CONFIRMED, one line each. */
+static void
+print_entries(struct imsg *imsg)
+{
+	static struct ctl_wl_entry	 list[CTL_WL_BATCH];
+	static const char		*reasons[] = {
+		[CTL_REASON_FAKE_HIT] = "fake-hit",
+		[CTL_REASON_RDNS] = "rdns",
+		[CTL_REASON_MANUAL] = "manual",
+		[CTL_REASON_ALLOWLIST] = "allowlist",
+	};
+	const struct ctl_wl_entry	*e;
+	const char			*reason, *confirmed;
+	char				 addr[INET6_ADDRSTRLEN];
+	char				 expires[32];
+	size_t				 len, n, i;
+
+	len = imsg_get_len(imsg);
+	n = len / sizeof(list[0]);
+	if (len == 0 || len % sizeof(list[0]) != 0 || n > CTL_WL_BATCH ||
+	    imsg_get_data(imsg, list, len) == -1)
+		errx(1, "bad answer from mxallowd");
+	for (i = 0; i < n; i++) {
+		e = &list[i];
+		if ((e->net.af != AF_INET && e->net.af != AF_INET6) ||
+		    inet_ntop(e->net.af, &e->net.u, addr, sizeof(addr)) ==
+		    NULL)
+			errx(1, "bad answer from mxallowd");
+		if (e->expires == CTL_EXPIRES_NEVER)
+			strlcpy(expires, "never", sizeof(expires));
+		else
+			snprintf(expires, sizeof(expires), "%lld",
+			    (long long)e->expires);
+		reason = e->reason < sizeof(reasons) / sizeof(reasons[0]) &&
+		    reasons[e->reason] != NULL ? reasons[e->reason] :
+		    "unknown";
+		confirmed = e->confirmed == 1 ? "yes" :
+		    e->confirmed == 0 ? "no" : "-";
+		printf("%s/%u %s %s %s\n", addr, e->prefixlen, expires,
+		    reason, confirmed);
+	}
+}
+
+/* One message of the answer to request type: 1 when it was the last. */
+static int
+answer(struct imsg *imsg, uint32_t type)
+{
+	struct ctl_text		t;
+	struct ctl_stats	st;
+
+	switch (imsg_get_type(imsg)) {
+	case CTL_ERROR:
+		get_text(imsg, &t);
+		errx(1, "%s", t.text);
+	case CTL_OK:
+		if (type == CTL_SHOW_WHITELIST || type == CTL_SHOW_STATS)
+			break;
+		get_text(imsg, &t);
+		printf("%s\n", t.text);
+		return 1;
+	case CTL_STATS:
+		if (type != CTL_SHOW_STATS)
+			break;
+		if (imsg_get_data(imsg, &st, sizeof(st)) == -1 ||
+		    memchr(st.line, '\0', sizeof(st.line)) == NULL)
+			errx(1, "bad answer from mxallowd");
+		printf("%s\n", st.line);
+		return 1;
+	case CTL_WL_ENTRIES:
+		if (type != CTL_SHOW_WHITELIST)
+			break;
+		print_entries(imsg);
+		return 0;
+	case CTL_END:
+		if (type != CTL_SHOW_WHITELIST || imsg_get_len(imsg) != 0)
+			break;
+		return 1;
+	}
+	errx(1, "unexpected answer (type %u) from mxallowd",
+	    imsg_get_type(imsg));
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct imsgbuf	 ibuf;
+	struct imsg	 imsg;
+	struct request	 req;
+	const char	*path = MXALLOWD_SOCKET;
+	ssize_t		 n;
+	int		 ch, fd, done = 0;
+
+	while ((ch = getopt(argc, argv, "s:")) != -1) {
+		switch (ch) {
+		case 's':
+			path = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1)
+		usage();
+	parse(argc, argv, &req);
+
+	fd = connect_to(path);
+#ifdef __OpenBSD__
+	if (pledge("stdio", NULL) == -1)
+		err(1, "pledge");
+#endif
+	if (imsgbuf_init(&ibuf, fd) == -1)
+		err(1, "imsgbuf_init");
+	if (imsg_compose(&ibuf, req.type, 0, 0, -1, req.data, req.len) == -1)
+		err(1, "imsg_compose");
+	if (imsgbuf_flush(&ibuf) == -1)
+		err(1, "%s: write", path);
+
+	while (!done) {
+		switch (imsgbuf_read(&ibuf)) {
+		case -1:
+			err(1, "%s: read", path);
+		case 0:
+			errx(1, "%s: connection closed by mxallowd", path);
+		}
+		while (!done) {
+			if ((n = imsg_get(&ibuf, &imsg)) == -1)
+				errx(1, "bad answer from mxallowd");
+			if (n == 0)
+				break;
+			done = answer(&imsg, req.type);
+			imsg_free(&imsg);
+		}
+	}
+	imsgbuf_clear(&ibuf);
+	close(fd);
+	if (fflush(stdout) == EOF || ferror(stdout))
+		err(1, "stdout");
+	return 0;
+}
