@@ -150,19 +150,7 @@ check_chroot(const char *dir)
 	DIR		*d;
 	struct dirent	*de;
 
-	if (stat(dir, &st) == -1) {
-		if (errno != ENOENT)
-			err(1, "chroot %s", dir);
-		if (mkdir(dir, 0755) == -1)
-			err(1, "mkdir %s", dir);
-		if (stat(dir, &st) == -1)
-			err(1, "chroot %s", dir);
-	}
-	if (!S_ISDIR(st.st_mode))
-		errx(1, "chroot %s is not a directory", dir);
-	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		errx(1, "chroot %s must be owned by root and writable by root "
-		    "only", dir);
+	root_directory(dir, 0755, "chroot", &st);
 	if ((d = opendir(dir)) == NULL)
 		err(1, "chroot %s", dir);
 	while ((de = readdir(d)) != NULL) {

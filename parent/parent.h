@@ -124,6 +124,10 @@ unsigned int	resolvconf_nameservers(const char *, struct mxaddr *,
 /* mxallowd.c */
 int	parent_reload(void);
 
+/* rootdir.c */
+struct stat;
+void	root_directory(const char *, mode_t, const char *, struct stat *);
+
 /* stats.c */
 void	stats_format(char *, size_t, size_t, size_t);
 

@@ -151,19 +151,7 @@ state_init(const struct mxallowd_conf *conf)
 	if ((file = state_file(conf)) == NULL)
 		return;
 	dir_of(file, d, sizeof(d));
-	if (stat(d, &st) == -1) {
-		if (errno != ENOENT)
-			err(1, "state-file directory %s", d);
-		if (mkdir(d, 0700) == -1)
-			err(1, "mkdir %s", d);
-		if (stat(d, &st) == -1)
-			err(1, "state-file directory %s", d);
-	}
-	if (!S_ISDIR(st.st_mode))
-		errx(1, "state-file directory %s is not a directory", d);
-	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-		errx(1, "state-file directory %s must be owned by root and "
-		    "writable by root only", d);
+	root_directory(d, 0700, "state-file directory", &st);
 	/* The chroot must stay empty for the next start. */
 	if (stat(conf->chroot, &cst) == 0 && cst.st_dev == st.st_dev &&
 	    cst.st_ino == st.st_ino)
