@@ -138,6 +138,8 @@ index_networks(struct allowlist *al)
 {
 	size_t	i, j;
 
+	if (al->nnets == 0)		/* an empty file: nothing to sort */
+		return 0;
 	qsort(al->nets, al->nnets, sizeof(*al->nets), network_cmp);
 	for (i = j = 0; i < al->nnets; i++)
 		if (j == 0 || network_cmp(&al->nets[j - 1], &al->nets[i]) != 0)

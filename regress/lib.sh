@@ -46,16 +46,22 @@ stats_of() {
 	    sed -n "s/^$1=//p"
 }
 
-# request_stats: SIGUSR1, then wait for one more statistics line.
-request_stats() {
-	local before
-	before=$(grep -c 'statistics:' "$DAEMON_LOG")
-	kill -USR1 "$DAEMON_PID"
+# signal_and_wait SIGNAL PATTERN: send SIGNAL to the daemon, then wait (2 s
+# at most) for one more log line matching PATTERN than there was before.
+signal_and_wait() {
+	local before i
+	before=$(grep -cE -- "$2" "$DAEMON_LOG")
+	kill -"$1" "$DAEMON_PID"
 	for ((i = 0; i < 100; i++)); do
-		[ "$(grep -c 'statistics:' "$DAEMON_LOG")" -gt "$before" ] && return 0
+		[ "$(grep -cE -- "$2" "$DAEMON_LOG")" -gt "$before" ] && return 0
 		sleep 0.02
 	done
 	return 1
+}
+
+# request_stats: SIGUSR1, then wait for one more statistics line.
+request_stats() {
+	signal_and_wait USR1 'statistics:'
 }
 
 # wait_log PATTERN [SECONDS]: wait until the daemon's log matches PATTERN.

@@ -21,14 +21,7 @@ source "$REGRESS_DIR/netns/e2e.sh"
 
 # reload: SIGHUP, then wait for the daemon's verdict on it.
 reload() {
-	local before
-	before=$(grep -cE 'configuration reloaded|configuration not reloaded' "$DAEMON_LOG")
-	kill -HUP "$DAEMON_PID"
-	for ((i = 0; i < 100; i++)); do
-		[ "$(grep -cE 'configuration reloaded|configuration not reloaded' "$DAEMON_LOG")" -gt "$before" ] && return 0
-		sleep 0.02
-	done
-	return 1
+	signal_and_wait HUP 'configuration reloaded|configuration not reloaded'
 }
 
 # The allowlist, as "smtpctl spf walk" prints it, with a comment.

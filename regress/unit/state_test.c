@@ -252,14 +252,6 @@ log_since(off_t mark)
 	return buf;
 }
 
-static double
-elapsed(const struct timespec *t0)
-{
-	struct timespec	t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
 
 /* --- tests ------------------------------------------------------------ */
 
@@ -669,12 +661,12 @@ t_scale(void)
 	    whitelist_count(wl));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	REQUIRE(state_save(file, &n) == 0 && n == SCALE_N, "save %zu", n);
-	tsave = elapsed(&t0);
+	tsave = unit_elapsed(&t0);
 	REQUIRE(stat(file, &st) == 0, "stat");
 	fresh(SCALE_N, 32, 64);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	REQUIRE(state_load(file, &n, &x) == STATE_LOADED, "load");
-	tload = elapsed(&t0);
+	tload = unit_elapsed(&t0);
 	REQUIRE(n == SCALE_N && whitelist_count(wl) == SCALE_N,
 	    "restored %zu, %zu in the whitelist", n, whitelist_count(wl));
 	/* Informational; only a quadratic blow-up would be this slow. */

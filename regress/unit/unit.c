@@ -20,6 +20,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,6 +46,16 @@ failed(const char *name, const char *fmt, ...)
 	va_end(ap);
 	printf("\n");
 	nfailed++;
+}
+
+/* Seconds since t0 (CLOCK_MONOTONIC), for informational timings. */
+double
+unit_elapsed(const struct timespec *t0)
+{
+	struct timespec	t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 int

@@ -944,14 +944,6 @@ rss_kib(void)
 	return kib;
 }
 
-static double
-elapsed(const struct timespec *t0)
-{
-	struct timespec	 t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
 
 static void
 t_scale(void)
@@ -975,7 +967,7 @@ t_scale(void)
 		REQUIRE(whitelist_add(wl, &a, i / 1000, 3600, WL_FAKE_HIT) ==
 		    WL_ADDED, "add %u", i);
 	}
-	tadd = elapsed(&t0);
+	tadd = unit_elapsed(&t0);
 	rss1 = rss_kib();
 	REQUIRE(whitelist_count(wl) == SCALE_N, "count %zu",
 	    whitelist_count(wl));
@@ -984,13 +976,13 @@ t_scale(void)
 		a.u.v4.s_addr = htonl(0x0a000000 + i * 7);
 		hits += whitelist_contains(wl, &a, 1000);
 	}
-	tlook = elapsed(&t0);
+	tlook = unit_elapsed(&t0);
 	REQUIRE(hits == SCALE_N, "%zu of %d found", hits, SCALE_N);
 	a.u.v4.s_addr = htonl(0x0a000000 + 3);
 	REQUIRE(!whitelist_contains(wl, &a, 1000), "phantom");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	n = whitelist_expire(wl, 3600 + SCALE_N / 1000);
-	texp = elapsed(&t0);
+	texp = unit_elapsed(&t0);
 	REQUIRE(n == SCALE_N && whitelist_count(wl) == 0, "expired %zu, "
 	    "%zu left", n, whitelist_count(wl));
 	REQUIRE(rss0 > 0 && rss1 > 0, "no VmRSS in /proc/self/status");
