@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the regress suite (or the groups named as arguments: unit config build proc replay netns)
 # and ends with one line "N passed, M failed".  Exit status is 0 only when
-# nothing failed.
+# nothing failed.  UNIT_WRAPPER, when set, is a command line the unit tests
+# run under (make check-valgrind).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
@@ -30,7 +31,8 @@ for g in $groups; do
 	case $g in
 	unit)
 		for t in "$top"/regress/unit/*_test; do
-			[ -x "$t" ] && run "$(basename "$t")" "$t"
+			# shellcheck disable=SC2086 # a command line
+			[ -x "$t" ] && run "$(basename "$t")" ${UNIT_WRAPPER:-} "$t"
 		done ;;
 	config)
 		run config bash "$here/config/run.sh" ;;
