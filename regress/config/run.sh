@@ -281,4 +281,16 @@ printf 'fake-mailserver 192.0.2.1\nreal-mailserver 192.0.2.2\0\nqueue-num 0\n' \
 echo "$SCRATCH/nul.conf:2: NUL character in line" >"$SCRATCH/want"
 expect nul-byte 1 /dev/null "$SCRATCH/want" -n -c "$SCRATCH/nul.conf"
 
+# An unknown option or a missing argument: the reason, then the usage.
+for bad in --bogus -Z -t; do
+	"$MXALLOWD" -n -c /dev/null $bad >"$SCRATCH/out" 2>"$SCRATCH/err"
+	rc=$?
+	check "bad option $bad: exit status 1 (got $rc), nothing on stdout" \
+	    test $rc -eq 1 -a ! -s "$SCRATCH/out"
+	check "bad option $bad: the reason, then the usage" \
+	    grep -qE "^[^ ]*: (unrecognized option|invalid option|option requires an argument)" "$SCRATCH/err"
+	check "bad option $bad: usage on stderr" \
+	    test "$(sed -n 2p "$SCRATCH/err" | cut -c1-16)" = "usage: mxallowd "
+done
+
 exit 0
