@@ -45,13 +45,8 @@ case $nr_socket in
 esac
 
 for role in capture resolver; do
-	start_daemon "$conf"
-	if ! wait_log 'startup complete'; then
-		fail "$role: daemon starts: $(tail -3 "$DAEMON_LOG")"
-		stop_daemon; continue
-	fi
-	victim=$(child_with_title "$DAEMON_PID" "$role")
-	other=$(children_of "$DAEMON_PID" | grep -vx "$victim")
+	start_for_child "$conf" $role || continue
+	victim=$VICTIM other=$OTHER
 	if [ $role = capture ]; then	# once is enough for the parent
 		check "parent: not filtered (Seccomp 0)" \
 		    test "$(status_field "$DAEMON_PID" Seccomp)" = 0
