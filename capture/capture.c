@@ -42,6 +42,7 @@ static const struct child_ops capture_ops = {
 	.role = PROC_CAPTURE,
 	.before_drop = capture_before_drop,
 	.after_drop = capture_after_drop,
+	.syscalls = &seccomp_capture,
 	.dispatch = capture_dispatch,
 };
 

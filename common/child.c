@@ -29,12 +29,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "child.h"
 #include "imsgev.h"
 #include "log.h"
 #include "proc.h"
+#include "seccomp.h"
 
 static const struct child_ops	*ops;
 static struct imsgev		 parent_iev;
@@ -63,9 +65,16 @@ child_init(struct imsg *imsg)
 		ops->before_drop(&init, imsg_get_fd(imsg));
 	else if ((fd = imsg_get_fd(imsg)) != -1)
 		close(fd);
+	/*
+	 * syslog(3) stamps messages in local time: read the zone while
+	 * /etc/localtime is within reach, outside the chroot and the filter.
+	 */
+	tzset();
 	drop_privileges(init.user, init.chroot);
 	if (ops->after_drop != NULL)
 		ops->after_drop();
+	/* Set up: from now on, only the few calls that serving needs. */
+	seccomp_install(ops->syscalls);
 	initialised = 1;
 
 	if (child_send(IMSG_CHILD_READY, NULL, 0) == -1)

@@ -21,6 +21,7 @@
 #include <imsg.h>
 
 #include "mxallowd.h"
+#include "seccomp.h"
 
 /* What makes one child different from the other. */
 struct child_ops {
@@ -33,6 +34,8 @@ struct child_ops {
 	void			(*before_drop)(const struct child_init *, int);
 	/* Runs unprivileged: restrict further (pledge), set up the work. */
 	void			(*after_drop)(void);
+	/* The system calls it may make from then on (seccomp, Linux). */
+	const struct syscall_policy	*syscalls;
 	/* One message from the parent, after initialisation. */
 	void			(*dispatch)(struct imsg *);
 };

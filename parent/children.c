@@ -35,6 +35,7 @@
 #include "log.h"
 #include "parent.h"
 #include "proc.h"
+#include "seccomp.h"
 #include "state.h"
 
 #define SHUTDOWN_WAIT_MS	900	/* then SIGKILL: stop within a second */
@@ -238,15 +239,21 @@ child_by_pid(pid_t pid)
 	return NULL;
 }
 
-/* Log how a child ended; a clean exit only in verbose mode. */
+/*
+ * Log how a child ended; a clean exit only in verbose mode.  On Linux a
+ * SIGSYS is the kernel's: the child made a call its filter does not allow
+ * (see common/seccomp.c; the audit log has the call's number).
+ */
 static void
 child_log_exit(const struct child *c, int status)
 {
 	const char	*name = proc_name(c->role);
 
 	if (WIFSIGNALED(status))
-		log_warnx("%s process %d terminated by signal %d (%s)", name,
-		    (int)c->pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
+		log_warnx("%s process %d terminated by signal %d (%s)%s", name,
+		    (int)c->pid, WTERMSIG(status), strsignal(WTERMSIG(status)),
+		    SECCOMP_SANDBOX && WTERMSIG(status) == SIGSYS ?
+		    ": seccomp violation" : "");
 	else if (WEXITSTATUS(status) != 0)
 		log_warnx("%s process %d exited with status %d", name,
 		    (int)c->pid, WEXITSTATUS(status));

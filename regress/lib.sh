@@ -108,6 +108,20 @@ child_with_title() {
 	return 1
 }
 
+# start_for_child CONF ROLE: start the daemon on CONF for a test of its ROLE
+# child; sets VICTIM (that child) and OTHER (the other one).  Fails, with a
+# FAIL line and the daemon stopped, if it does not start.
+start_for_child() {
+	start_daemon "$1"
+	if ! wait_log 'startup complete'; then
+		fail "$2: daemon starts: $(tail -3 "$DAEMON_LOG")"
+		stop_daemon
+		return 1
+	fi
+	VICTIM=$(child_with_title "$DAEMON_PID" "$2")
+	OTHER=$(children_of "$DAEMON_PID" | grep -vx "$VICTIM")
+}
+
 # status_field PID FIELD: a field of /proc/PID/status, tabs folded to spaces.
 status_field() {
 	awk -v f="$2:" '$1 == f { $1 = ""; sub(/^ /, ""); print }' /proc/$1/status

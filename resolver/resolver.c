@@ -128,6 +128,7 @@ static const struct child_ops resolver_ops = {
 	.role = PROC_RESOLVER,
 	.before_drop = resolver_before_drop,
 	.after_drop = resolver_after_drop,
+	.syscalls = &seccomp_resolver,
 	.dispatch = resolver_dispatch,
 };
 

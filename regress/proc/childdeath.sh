@@ -7,13 +7,8 @@ need_user
 conf=$(write_conf)
 
 for role in capture resolver; do
-	start_daemon "$conf"
-	if ! wait_log 'startup complete'; then
-		fail "$role: daemon starts: $(tail -3 "$DAEMON_LOG")"
-		stop_daemon; continue
-	fi
-	victim=$(child_with_title "$DAEMON_PID" "$role")
-	other=$(children_of "$DAEMON_PID" | grep -vx "$victim")
+	start_for_child "$conf" $role || continue
+	victim=$VICTIM other=$OTHER
 	kill -KILL "$victim"
 	check "kill -9 $role: parent and the other child exit within 2 s" \
 	    wait_gone_ms 2000 "$DAEMON_PID" "$other"
