@@ -107,7 +107,9 @@ struct probe {
 	int64_t		rtt_ns;		/* -1 until answered */
 };
 
-/* What every packet of a run shares. */
+struct mode;
+
+/* A run: what every packet shares, the limits, what was sent. */
 struct flood {
 	int			 af;
 	size_t			 alen;		/* 4 or 16 */
@@ -117,6 +119,17 @@ struct flood {
 	struct prefix		 pfx[PREFIX_MAX];
 	size_t			 npfx;
 	struct pkt		 tmpl;		/* the SYN, sources to fill in */
+	const struct mode	*mode;
+	uint64_t		 count;		/* -n */
+	long			 seconds;	/* -t */
+	double			 rate;		/* -r, 0 for full speed */
+	int			 latency;	/* -l */
+	long			 wait;		/* -w */
+	int			 s;		/* raw socket */
+	int			 rs;		/* packet socket (-l), or -1 */
+	/* What happened. */
+	uint64_t		 sent;
+	int64_t			 first, last;	/* first and last send */
 };
 
 /* A packet to send: built into p from the source src. */
@@ -177,7 +190,10 @@ static void	 answer(const struct flood *, const uint8_t *, size_t,
 		    int64_t);
 static void	 read_answers(int, const struct flood *);
 static int	 cmp_i64(const void *, const void *);
-static void	 report(uint64_t, int64_t, int64_t, int);
+static void	 setup(struct flood *, const char *);
+static void	 send_loop(struct flood *);
+static void	 wait_answers(struct flood *);
+static void	 report(const struct flood *);
 
 static void
 usage(void)
@@ -239,8 +255,6 @@ parse_prefix(struct flood *f, const char *arg)
 	char		 buf[INET6_ADDRSTRLEN + 5], *slash;
 	unsigned int	 i, bits = (unsigned int)f->alen * 8;
 
-	if (f->npfx == PREFIX_MAX)
-		errorx("more than %d -S prefixes", PREFIX_MAX);
 	if ((size_t)snprintf(buf, sizeof(buf), "%s", arg) >= sizeof(buf))
 		errorx("-S %s: too long", arg);
 	p = &f->pfx[f->npfx++];
@@ -563,16 +577,18 @@ cmp_i64(const void *a, const void *b)
 }
 
 static void
-report(uint64_t sent, int64_t first, int64_t last, int latency)
+report(const struct flood *f)
 {
 	static const int	 pct[] = { 50, 90, 99 };
 	int64_t			*rtt;
-	double			 secs = sent > 0 ? (double)(last - first) / 1e9 : 0;
+	double			 secs;
 	size_t			 i, n = 0;
 
-	printf("sent=%llu seconds=%.3f rate=%.1f", (unsigned long long)sent,
-	    secs, secs > 0 ? (double)sent / secs : 0.0);
-	if (latency) {
+	secs = f->sent > 0 ? (double)(f->last - f->first) / 1e9 : 0;
+	printf("sent=%llu seconds=%.3f rate=%.1f",
+	    (unsigned long long)f->sent, secs,
+	    secs > 0 ? (double)f->sent / secs : 0.0);
+	if (f->latency) {
 		if ((rtt = calloc(nprobes + 1, sizeof(*rtt))) == NULL)
 			errorx("out of memory");
 		for (i = 0; i < nprobes; i++)
@@ -580,7 +596,7 @@ report(uint64_t sent, int64_t first, int64_t last, int latency)
 				rtt[n++] = probes[i].rtt_ns;
 		qsort(rtt, n, sizeof(*rtt), cmp_i64);
 		printf(" answered=%zu lost=%llu", n,
-		    (unsigned long long)(sent - n));
+		    (unsigned long long)(f->sent - n));
 		/* Nearest rank; nan when nothing answered. */
 		for (i = 0; i < 3; i++)
 			printf(" p%d_us=%.1f", pct[i], n == 0 ? NAN :
@@ -593,26 +609,180 @@ report(uint64_t sent, int64_t first, int64_t last, int latency)
 	fflush(stdout);
 }
 
-int
-main(int argc, char *argv[])
+/*
+ * After the command line: default source, weights, the template, the
+ * sockets and, for -l, the table of probes.
+ */
+static void
+setup(struct flood *f, const char *ifname)
+{
+	size_t		i, k;
+	uint64_t	weight;
+
+	if (f->npfx == 0) {
+		route_source(f, f->pfx[0].addr);
+		f->pfx[0].len = (unsigned int)f->alen * 8;
+		f->npfx = 1;
+	}
+	/* Weights: the number of addresses, capped (a /48 is plenty). */
+	for (i = 0, weight = 0; i < f->npfx; i++) {
+		k = f->alen * 8 - f->pfx[i].len;
+		weight += (uint64_t)1 << (k > 48 ? 48 : k);
+		f->pfx[i].upto = weight;
+	}
+	make_template(f);
+
+	f->s = raw_socket(f, ifname);
+	f->rs = -1;
+	if (!f->latency)
+		return;
+	f->rs = answer_socket(f, ifname);
+	maxprobes = LAT_MAX;
+	if (f->count < maxprobes)
+		maxprobes = f->count;
+	if (f->rate > 0 && f->rate * (double)f->seconds + 1 <
+	    (double)maxprobes)
+		maxprobes = (size_t)(f->rate * (double)f->seconds) + 1;
+	for (nslots = 1; nslots < maxprobes * 2; nslots <<= 1)
+		;
+	probes = calloc(maxprobes, sizeof(*probes));
+	slots = calloc(nslots, sizeof(*slots));
+	if (probes == NULL || slots == NULL)
+		errorx("out of memory");
+	if (f->count > maxprobes)
+		f->count = maxprobes;
+}
+
+/*
+ * Sends until the count or the time is up: batches at full speed, or
+ * what a token bucket allows; one at a time, each timed, for -l.
+ */
+static void
+send_loop(struct flood *f)
 {
 	static struct pkt	 batch[BATCH];
 	struct mmsghdr		 msgs[BATCH];
 	struct iovec		 iov[BATCH];
-	struct flood		 f;
-	const struct mode	*mode = &modes[0];
-	const char		*dst = NULL, *port = NULL, *ifname = NULL;
-	const char		*spec[PREFIX_MAX];
 	uint8_t			 src[BATCH][16];
 	uint16_t		 sport[BATCH];
 	uint32_t		 seq[BATCH];
-	uint64_t		 count = UINT64_MAX, sent = 0, weight;
-	int64_t			 start, end, now, tick, last = 0, first = 0, t;
-	double			 rate = 0, tokens = 0, burst = BATCH;
-	long			 seconds = SECONDS_DEFAULT, wait = WAIT_DEFAULT;
-	size_t			 i, nspec = 0, k;
-	int			 ch, latency = 0, s, rs = -1, r;
+	int64_t			 end, now, tick, t;
+	double			 tokens = 1, burst;
+	size_t			 i, k;
+	int			 r;
 
+	burst = f->rate * BURST_SECONDS;
+	if (burst < 1)
+		burst = 1;
+	/* Pacing sleeps of tens of microseconds, not the default 50 more. */
+	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+
+	memset(msgs, 0, sizeof(msgs));
+	for (i = 0; i < BATCH; i++) {
+		iov[i].iov_base = batch[i].b;
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+		msgs[i].msg_hdr.msg_name = &f->dst;
+		msgs[i].msg_hdr.msg_namelen = f->dstlen;
+	}
+
+	now = tick = now_ns(CLOCK_MONOTONIC);
+	end = now + (int64_t)f->seconds * 1000000000;
+	while (f->sent < f->count && now < end) {
+		if (f->rs != -1)
+			read_answers(f->rs, f);
+		/* How many now: all the batch, or what the bucket holds. */
+		k = f->latency ? 1 : BATCH;
+		if (f->count - f->sent < k)
+			k = (size_t)(f->count - f->sent);
+		if (f->rate > 0) {
+			if (tokens < 1) {
+				struct timespec	ts;
+				struct pollfd	pfd = { f->rs, POLLIN, 0 };
+				int64_t		ns;
+
+				ns = (int64_t)((1 - tokens) / f->rate * 1e9) + 1;
+				ts.tv_sec = ns / 1000000000;
+				ts.tv_nsec = ns % 1000000000;
+				if (f->rs != -1)
+					(void)ppoll(&pfd, 1, &ts, NULL);
+				else
+					(void)nanosleep(&ts, NULL);
+			}
+			t = now_ns(CLOCK_MONOTONIC);
+			tokens += (double)(t - tick) / 1e9 * f->rate;
+			if (tokens > burst)
+				tokens = burst;
+			now = tick = t;
+			if (tokens < 1)
+				continue;
+			if ((double)k > tokens)
+				k = (size_t)tokens;
+		}
+		for (i = 0; i < k; i++) {
+			pick_source(f, src[i]);
+			sport[i] = (uint16_t)(1024 + rnd() % (65536 - 1024));
+			seq[i] = (uint32_t)rnd();
+			f->mode->build(&batch[i], f, src[i], sport[i], seq[i]);
+			iov[i].iov_len = batch[i].len;
+		}
+		if (f->latency) {
+			t = now_ns(CLOCK_REALTIME);
+			r = sendto(f->s, batch[0].b, batch[0].len, 0,
+			    &f->dst.sa, f->dstlen) == -1 ? -1 : 1;
+			if (r == 1)
+				probe_add(src[0], f->alen, sport[0], seq[0], t);
+		} else
+			r = sendmmsg(f->s, msgs, (unsigned int)k, 0);
+		if (r == -1) {
+			/* Full buffers: the packets are lost, go on. */
+			if (errno != ENOBUFS && errno != EAGAIN &&
+			    errno != EINTR)
+				errorx("send: %s", strerror(errno));
+			r = 0;
+		}
+		if (r > 0 && f->sent == 0)
+			f->first = now;
+		f->sent += (uint64_t)r;
+		tokens -= (double)k;
+		now = now_ns(CLOCK_MONOTONIC);
+		if (r > 0)
+			f->last = now;
+	}
+}
+
+/* The stragglers (-l): until all are answered or the wait is over. */
+static void
+wait_answers(struct flood *f)
+{
+	int64_t	end, now;
+
+	end = now_ns(CLOCK_MONOTONIC) + (int64_t)f->wait * 1000000;
+	for (;;) {
+		read_answers(f->rs, f);
+		if (nanswered == nprobes ||
+		    (now = now_ns(CLOCK_MONOTONIC)) >= end)
+			break;
+		(void)wait_fd(f->rs, POLLIN, now_ms() +
+		    ((end - now) / 1000000 < 10 ? (end - now) / 1000000 + 1 :
+		    10));
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct flood	 f;
+	const char	*dst = NULL, *port = NULL, *ifname = NULL;
+	const char	*spec[PREFIX_MAX];
+	size_t		 i, nspec = 0;
+	int		 ch;
+
+	memset(&f, 0, sizeof(f));
+	f.mode = &modes[0];
+	f.count = UINT64_MAX;
+	f.seconds = SECONDS_DEFAULT;
+	f.wait = WAIT_DEFAULT;
 	errorx_stderr = 1;
 	errorx_status = EXIT_USAGE;
 	while ((ch = getopt(argc, argv, "d:i:lm:n:p:r:S:t:w:x:")) != -1) {
@@ -624,7 +794,7 @@ main(int argc, char *argv[])
 			ifname = optarg;
 			break;
 		case 'l':
-			latency = 1;
+			f.latency = 1;
 			break;
 		case 'm':
 			for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
@@ -632,16 +802,17 @@ main(int argc, char *argv[])
 					break;
 			if (i == sizeof(modes) / sizeof(modes[0]))
 				errorx("-m %s: unknown mode", optarg);
-			mode = &modes[i];
+			f.mode = &modes[i];
 			break;
 		case 'n':
-			count = (uint64_t)number(optarg, 1, LONG_MAX, "count");
+			f.count = (uint64_t)number(optarg, 1, LONG_MAX,
+			    "count");
 			break;
 		case 'p':
 			port = optarg;
 			break;
 		case 'r':
-			rate = (double)number(optarg, 0, 100000000, "rate");
+			f.rate = (double)number(optarg, 0, 100000000, "rate");
 			break;
 		case 'S':
 			if (nspec == PREFIX_MAX)
@@ -649,10 +820,10 @@ main(int argc, char *argv[])
 			spec[nspec++] = optarg;
 			break;
 		case 't':
-			seconds = number(optarg, 1, SECONDS_MAX, "seconds");
+			f.seconds = number(optarg, 1, SECONDS_MAX, "seconds");
 			break;
 		case 'w':
-			wait = number(optarg, 0, WAIT_MAX, "wait");
+			f.wait = number(optarg, 0, WAIT_MAX, "wait");
 			break;
 		case 'x':
 			rng = (uint64_t)number(optarg, 0, LONG_MAX, "seed");
@@ -664,7 +835,6 @@ main(int argc, char *argv[])
 	if (argc != optind || dst == NULL || port == NULL)
 		usage();
 
-	memset(&f, 0, sizeof(f));
 	f.dstlen = parse_addr(dst, port, 1, &f.dst);
 	f.af = f.dst.sa.sa_family;
 	f.alen = f.af == AF_INET ? 4 : 16;
@@ -675,132 +845,11 @@ main(int argc, char *argv[])
 	for (i = 0; i < nspec; i++)
 		parse_prefix(&f, spec[i]);
 	errorx_status = 1;
-	if (f.npfx == 0) {
-		route_source(&f, f.pfx[0].addr);
-		f.pfx[0].len = (unsigned int)f.alen * 8;
-		f.npfx = 1;
-	}
-	/* Weights: the number of addresses, capped (a /48 is plenty). */
-	for (i = 0, weight = 0; i < f.npfx; i++) {
-		k = f.alen * 8 - f.pfx[i].len;
-		weight += (uint64_t)1 << (k > 48 ? 48 : k);
-		f.pfx[i].upto = weight;
-	}
-	make_template(&f);
 
-	s = raw_socket(&f, ifname);
-	if (latency) {
-		rs = answer_socket(&f, ifname);
-		maxprobes = LAT_MAX;
-		if (count < maxprobes)
-			maxprobes = count;
-		if (rate > 0 && rate * (double)seconds + 1 < (double)maxprobes)
-			maxprobes = (size_t)(rate * (double)seconds) + 1;
-		for (nslots = 1; nslots < maxprobes * 2; nslots <<= 1)
-			;
-		probes = calloc(maxprobes, sizeof(*probes));
-		slots = calloc(nslots, sizeof(*slots));
-		if (probes == NULL || slots == NULL)
-			errorx("out of memory");
-		if (count > maxprobes)
-			count = maxprobes;
-	}
-	if (rate > 0) {
-		burst = rate * BURST_SECONDS;
-		if (burst < 1)
-			burst = 1;
-		tokens = 1;
-	}
-	/* Pacing sleeps of tens of microseconds, not the default 50 more. */
-	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
-
-	memset(msgs, 0, sizeof(msgs));
-	for (i = 0; i < BATCH; i++) {
-		iov[i].iov_base = batch[i].b;
-		msgs[i].msg_hdr.msg_iov = &iov[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
-		msgs[i].msg_hdr.msg_name = &f.dst;
-		msgs[i].msg_hdr.msg_namelen = f.dstlen;
-	}
-
-	start = now = tick = now_ns(CLOCK_MONOTONIC);
-	end = start + (int64_t)seconds * 1000000000;
-	while (sent < count && now < end) {
-		if (rs != -1)
-			read_answers(rs, &f);
-		/* How many now: all the batch, or what the bucket holds. */
-		k = latency ? 1 : BATCH;
-		if (count - sent < k)
-			k = (size_t)(count - sent);
-		if (rate > 0) {
-			if (tokens < 1) {
-				struct timespec	ts;
-				struct pollfd	pfd = { rs, POLLIN, 0 };
-				int64_t		ns;
-
-				ns = (int64_t)((1 - tokens) / rate * 1e9) + 1;
-				ts.tv_sec = ns / 1000000000;
-				ts.tv_nsec = ns % 1000000000;
-				if (rs != -1)
-					(void)ppoll(&pfd, 1, &ts, NULL);
-				else
-					(void)nanosleep(&ts, NULL);
-			}
-			t = now_ns(CLOCK_MONOTONIC);
-			tokens += (double)(t - tick) / 1e9 * rate;
-			if (tokens > burst)
-				tokens = burst;
-			now = tick = t;
-			if (tokens < 1)
-				continue;
-			if ((double)k > tokens)
-				k = (size_t)tokens;
-		}
-		for (i = 0; i < k; i++) {
-			pick_source(&f, src[i]);
-			sport[i] = (uint16_t)(1024 + rnd() % (65536 - 1024));
-			seq[i] = (uint32_t)rnd();
-			mode->build(&batch[i], &f, src[i], sport[i], seq[i]);
-			iov[i].iov_len = batch[i].len;
-		}
-		if (latency) {
-			t = now_ns(CLOCK_REALTIME);
-			r = sendto(s, batch[0].b, batch[0].len, 0, &f.dst.sa,
-			    f.dstlen) == -1 ? -1 : 1;
-			if (r == 1)
-				probe_add(src[0], f.alen, sport[0], seq[0], t);
-		} else
-			r = sendmmsg(s, msgs, (unsigned int)k, 0);
-		if (r == -1) {
-			/* Full buffers: the packets are lost, go on. */
-			if (errno != ENOBUFS && errno != EAGAIN &&
-			    errno != EINTR)
-				errorx("send: %s", strerror(errno));
-			r = 0;
-		}
-		if (r > 0 && sent == 0)
-			first = now;
-		sent += (uint64_t)r;
-		if (rate > 0)
-			tokens -= (double)k;
-		now = now_ns(CLOCK_MONOTONIC);
-		if (r > 0)
-			last = now;
-	}
-
-	/* The stragglers: until all answered or the wait is over. */
-	if (rs != -1) {
-		end = now_ns(CLOCK_MONOTONIC) + (int64_t)wait * 1000000;
-		for (;;) {
-			read_answers(rs, &f);
-			if (nanswered == nprobes ||
-			    (now = now_ns(CLOCK_MONOTONIC)) >= end)
-				break;
-			(void)wait_fd(rs, POLLIN, now_ms() +
-			    ((end - now) / 1000000 < 10 ?
-			    (end - now) / 1000000 + 1 : 10));
-		}
-	}
-	report(sent, first, last, latency);
+	setup(&f, ifname);
+	send_loop(&f);
+	if (f.latency)
+		wait_answers(&f);
+	report(&f);
 	return 0;
 }
