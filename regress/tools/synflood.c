@@ -41,8 +41,9 @@
  * (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32) or on
  * loopback: a safety belt, the tests never send anywhere else.
  *
- * -m picks what is sent: "syn" (the default) or, to come from the flood
- * tests, "malformed"; see modes[].
+ * -m picks what is sent: "syn" (the default) or "malformed", SYNs that a
+ * --syn rule matches but that the daemon cannot decode (for the flood
+ * tests); see build_malformed().
  *
  * One line on standard output at the end:
  *
@@ -138,17 +139,20 @@ typedef void	(*build_fn)(struct pkt *, const struct flood *,
 
 static void	build_syn(struct pkt *, const struct flood *, const uint8_t *,
 		    uint16_t, uint32_t);
+static void	build_malformed(struct pkt *, const struct flood *,
+		    const uint8_t *, uint16_t, uint32_t);
 
 /*
  * The modes of -m.  "malformed" (packets that still match a --syn rule
  * for the port but that the daemon's decoder must reject) belongs to the
- * flood tests and is added here with its builder.
+ * flood tests.
  */
 static const struct mode {
 	const char	*name;
 	build_fn	 build;
 } modes[] = {
 	{ "syn",	build_syn },
+	{ "malformed",	build_malformed },
 };
 
 /* Where packets may come from and go to. */
@@ -353,6 +357,99 @@ build_syn(struct pkt *p, const struct flood *f, const uint8_t *src,
 	else {
 		memcpy(p->b + 12, src, 4);
 		put16(p->b + 4, (uint16_t)seq);		/* some IP id */
+	}
+	put16(p->b + p->l4, sport);
+	put32(p->b + p->l4 + 4, seq);
+	pkt_checksum(p);
+}
+
+/*
+ * -m malformed: SYNs to the port that a "-p tcp --syn --dport PORT" rule
+ * still matches and that the daemon's decoder (capture/decode.c) must
+ * reject, one shape after the other:
+ *	0	TCP data offset 15 (60 bytes), 20 bytes of TCP header
+ *	1	TCP data offset 4, below the 20-byte minimum
+ *	2 (v4)	as 0, behind 4 bytes of IP options
+ *	2 (v6)	a first fragment (offset 0, more to come) with the whole SYN
+ *	3 (v6)	nine destination options headers: the decoder stops at 8
+ *	4 (v6)	an 88-byte destination options header: TCP starts past the
+ *		128 bytes the daemon copies of a packet
+ * Measured (Linux 6, iptables-nft and -legacy, no conntrack): all of
+ * these reach the rule.  Not sent, because the kernel stops them first:
+ * IPv4 fragments (reassembled before INPUT, a lone one expires), later
+ * IPv6 fragments (no --syn match), a TCP header cut before its flags (no
+ * match; xt_tcp drops it), bad IPv4 versions and header lengths
+ * (ip_rcv).  xt_tcp checks the data offset only with --tcp-option, and
+ * conntrack, when loaded, only marks these INVALID, but would hold the
+ * IPv6 first fragment for reassembly.  A bad TCP option length is not
+ * sent either: the decoder never reads options, so it is a valid SYN.
+ */
+static void
+build_malformed(struct pkt *p, const struct flood *f, const uint8_t *src,
+    uint16_t sport, uint32_t seq)
+{
+	static const uint8_t	 ipopts[4] = { 1, 1, 1, 0 };	/* NOPs, EOL */
+	static struct pkt	 shape[5];
+	static size_t		 nshapes, next;
+	struct pkt		*t;
+	char			 dst[INET6_ADDRSTRLEN];
+	uint8_t			*h;
+	size_t			 i, k;
+
+	if (nshapes == 0) {
+		inet_ntop(f->af, f->af == AF_INET ?
+		    (void *)&f->dst.sin.sin_addr :
+		    (void *)&f->dst.sin6.sin6_addr, dst, sizeof(dst));
+		nshapes = f->af == AF_INET ? 3 : 5;
+		for (i = 0; i < nshapes; i++) {
+			t = &shape[i];
+			if (f->af == AF_INET)
+				pkt_ip4(t, "0.0.0.0", dst, IPPROTO_TCP,
+				    ipopts, i == 2 ? sizeof(ipopts) : 0);
+			else if (i == 2) {
+				pkt_ip6(t, "::", dst, IPPROTO_FRAGMENT);
+				h = pkt_grow(t, 8);
+				h[0] = IPPROTO_TCP;
+				h[3] = 1;		/* more fragments */
+			} else if (i == 3) {
+				pkt_ip6(t, "::", dst, IPPROTO_DSTOPTS);
+				for (k = 0; k < 9; k++) {
+					h = pkt_grow(t, 8);
+					h[0] = k < 8 ? IPPROTO_DSTOPTS :
+					    IPPROTO_TCP;
+					h[2] = 1;	/* PadN, 4 bytes */
+					h[3] = 4;
+				}
+			} else if (i == 4) {
+				pkt_ip6(t, "::", dst, IPPROTO_DSTOPTS);
+				h = pkt_grow(t, 88);
+				h[0] = IPPROTO_TCP;
+				h[1] = 88 / 8 - 1;
+				h[2] = 1;		/* PadN, 84 bytes */
+				h[3] = 84;
+			} else
+				pkt_ip6(t, "::", dst, IPPROTO_TCP);
+			h = pkt_tcp(t, 0, f->port, 0, 0x02, NULL, 0);
+			if (i == 0 || (i == 2 && f->af == AF_INET))
+				h[12] = 15 << 4;	/* past the end */
+			else if (i == 1)
+				h[12] = 4 << 4;
+			pkt_finish(t);
+		}
+	}
+	t = &shape[next++ % nshapes];
+	memcpy(p->b, t->b, t->len);
+	p->len = t->len;
+	p->l4 = t->l4;
+	p->proto = t->proto;
+	p->v6 = t->v6;
+	if (p->v6) {
+		memcpy(p->b + 8, src, 16);
+		if (p->b[6] == IPPROTO_FRAGMENT)
+			put32(p->b + 44, seq);		/* identification */
+	} else {
+		memcpy(p->b + 12, src, 4);
+		put16(p->b + 4, (uint16_t)seq);
 	}
 	put16(p->b + p->l4, sport);
 	put32(p->b + p->l4 + 4, seq);
