@@ -13,10 +13,10 @@
 # Root; bounded to 120 s as a whole (FLOOD_LIMIT).
 source "$(dirname "$0")/../lib.sh"
 source "$REGRESS_DIR/netns/lab.sh"
+source "$REGRESS_DIR/netns/e2e.sh"
 scratch				# before lab_up: lab_up chains onto its trap
 need_user
 
-LIMIT=${FLOOD_LIMIT:-120}	# seconds, the whole script
 QUEUE=23
 MAX_ENTRIES=1000
 OPEN_MAX=1024			# parent/rdns.c RDNS_OUTSTANDING_MAX
@@ -24,8 +24,6 @@ INFLIGHT_MAX=256		# resolver/resolver.c RESOLVER_MAX_INFLIGHT
 RATE=${FLOOD_RATE:-20000}	# SYNs per second
 FLOOD_SECS=${FLOOD_SECONDS:-10}
 SYNFLOOD=${SYNFLOOD:-$TOP/regress/tools/synflood}
-START_NS=$(date +%s%N)
-trap 'fail "flood.sh: over the $LIMIT s limit, stopped"; exit 143' TERM
 
 for tool in "$LAB_MXPROBE" "$LAB_FAKEDNS" "$SYNFLOOD"; do
 	if [ ! -x "$tool" ]; then
@@ -35,14 +33,7 @@ for tool in "$LAB_MXPROBE" "$LAB_FAKEDNS" "$SYNFLOOD"; do
 done
 
 lab_up || { fail "flood: lab_up"; exit 1; }
-# The time limit: SIGTERM to this shell, whose traps report and tear down.
-main=$BASHPID
-( for ((t = 0; t < LIMIT * 10; t++)); do
-	sleep 0.1
-	kill -0 "$main" 2>/dev/null || exit 0
-  done
-  kill -TERM "$main" ) </dev/null >/dev/null 2>&1 &
-lab_track $!
+time_limit flood "${FLOOD_LIMIT:-120}"
 lab_listen 120 || { fail "flood: lab_listen"; exit 1; }
 lab_queue $QUEUE || { fail "flood: lab_queue"; exit 1; }
 lab_dns_up || { fail "flood: lab_dns_up"; exit 1; }
@@ -60,7 +51,6 @@ ONLINK4=203.0.113.64/26		# no route of its own: on SERVER's link
 } || { fail "flood: routes to the spoofed prefixes"; exit 1; }
 
 NAMESERVER=$LAB_DNS4
-source "$REGRESS_DIR/netns/e2e.sh"
 
 # Not daemon_up: without -v, or every spoofed source would be a log line.
 DAEMON_NETNS=$LAB_SERVER start_daemon "$(conf "max-entries $MAX_ENTRIES")"
@@ -104,16 +94,6 @@ sample() {
 	    "rdns-inflight-peak=$(num rdns-inflight-peak)" \
 	    "parent-rss=$(kb "$DAEMON_PID" VmRSS) resolver-rss=$(kb "$RESOLVER" VmRSS)" \
 	    "capture-rss=$(kb "$CAPTURE" VmRSS)" >>"$SAMPLES"
-}
-
-# stats_are NAME KV...: check each name=value against the last statistics.
-stats_are() {
-	local name=$1 kv got
-	shift
-	for kv; do
-		got=$(stats_of "${kv%%=*}")
-		check "$name: ${kv%%=*} is ${kv#*=} (got $got)" test "$got" = "${kv#*=}"
-	done
 }
 
 # wait_open N: poll until rdns-open is N, at most 15 s (a lookup that
@@ -310,7 +290,6 @@ names="$LAB_SERVER $LAB_CLIENT $LAB_DNS"
 lab_down
 left=$(ip netns list | grep -wE "$(echo $names | tr ' ' '|')")
 check "lab torn down (namespaces left: ${left:-none})" test -z "$left"
-t=$(( ($(date +%s%N) - START_NS) / 1000000 ))
-check "flood: whole script in $t ms (< $LIMIT s)" test "$t" -lt $((LIMIT * 1000))
+time_spent flood
 # For a person running it: what was seen.
 cat "$SAMPLES" >&2

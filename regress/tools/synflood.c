@@ -366,8 +366,8 @@ build_syn(struct pkt *p, const struct flood *f, const uint8_t *src,
 /*
  * -m malformed: SYNs to the port that a "-p tcp --syn --dport PORT" rule
  * still matches and that the daemon's decoder (capture/decode.c) must
- * reject, one shape after the other:
- *	0	TCP data offset 15 (60 bytes), 20 bytes of TCP header
+ * reject, one shape after the other, each made from the SYN:
+ *	0	TCP data offset 15 (60 bytes), 24 bytes of TCP header
  *	1	TCP data offset 4, below the 20-byte minimum
  *	2 (v4)	as 0, behind 4 bytes of IP options
  *	2 (v6)	a first fragment (offset 0, more to come) with the whole SYN
@@ -388,71 +388,48 @@ static void
 build_malformed(struct pkt *p, const struct flood *f, const uint8_t *src,
     uint16_t sport, uint32_t seq)
 {
-	static const uint8_t	 ipopts[4] = { 1, 1, 1, 0 };	/* NOPs, EOL */
-	static struct pkt	 shape[5];
-	static size_t		 nshapes, next;
-	struct pkt		*t;
-	char			 dst[INET6_ADDRSTRLEN];
+	static const size_t	 v4ext[3] = { 0, 0, 4 };
+	static const size_t	 v6ext[5] = { 0, 0, 8, 9 * 8, 88 };
+	static unsigned int	 next;
+	unsigned int		 shape;
 	uint8_t			*h;
-	size_t			 i, k;
+	size_t			 ext, k;
 
-	if (nshapes == 0) {
-		inet_ntop(f->af, f->af == AF_INET ?
-		    (void *)&f->dst.sin.sin_addr :
-		    (void *)&f->dst.sin6.sin6_addr, dst, sizeof(dst));
-		nshapes = f->af == AF_INET ? 3 : 5;
-		for (i = 0; i < nshapes; i++) {
-			t = &shape[i];
-			if (f->af == AF_INET)
-				pkt_ip4(t, "0.0.0.0", dst, IPPROTO_TCP,
-				    ipopts, i == 2 ? sizeof(ipopts) : 0);
-			else if (i == 2) {
-				pkt_ip6(t, "::", dst, IPPROTO_FRAGMENT);
-				h = pkt_grow(t, 8);
-				h[0] = IPPROTO_TCP;
-				h[3] = 1;		/* more fragments */
-			} else if (i == 3) {
-				pkt_ip6(t, "::", dst, IPPROTO_DSTOPTS);
-				for (k = 0; k < 9; k++) {
-					h = pkt_grow(t, 8);
-					h[0] = k < 8 ? IPPROTO_DSTOPTS :
-					    IPPROTO_TCP;
-					h[2] = 1;	/* PadN, 4 bytes */
-					h[3] = 4;
-				}
-			} else if (i == 4) {
-				pkt_ip6(t, "::", dst, IPPROTO_DSTOPTS);
-				h = pkt_grow(t, 88);
-				h[0] = IPPROTO_TCP;
-				h[1] = 88 / 8 - 1;
-				h[2] = 1;		/* PadN, 84 bytes */
-				h[3] = 84;
-			} else
-				pkt_ip6(t, "::", dst, IPPROTO_TCP);
-			h = pkt_tcp(t, 0, f->port, 0, 0x02, NULL, 0);
-			if (i == 0 || (i == 2 && f->af == AF_INET))
-				h[12] = 15 << 4;	/* past the end */
-			else if (i == 1)
-				h[12] = 4 << 4;
-			pkt_finish(t);
+	build_syn(p, f, src, sport, seq);
+	shape = next++ % (p->v6 ? 5 : 3);
+	ext = p->v6 ? v6ext[shape] : v4ext[shape];
+
+	/* Room in front of TCP for IP options or extension headers. */
+	h = p->b + p->l4;
+	memmove(h + ext, h, p->len - p->l4);
+	memset(h, 0, ext);
+	p->len += ext;
+	p->l4 += ext;
+	if (!p->v6 && shape == 2) {
+		p->b[0] = 0x40 | (uint8_t)(p->l4 / 4);
+		memset(h, 1, 3);			/* NOPs, then EOL */
+	} else if (shape == 2) {
+		p->b[6] = IPPROTO_FRAGMENT;
+		h[0] = IPPROTO_TCP;
+		h[3] = 1;				/* more fragments */
+		put32(h + 4, seq);			/* identification */
+	} else if (ext > 0) {
+		p->b[6] = IPPROTO_DSTOPTS;
+		for (k = 0; k < ext; k += h[1] * 8 + 8) {
+			h = p->b + p->l4 - ext + k;
+			h[1] = shape == 4 ? (uint8_t)(ext / 8 - 1) : 0;
+			h[0] = k + h[1] * 8 + 8 < ext ? IPPROTO_DSTOPTS :
+			    IPPROTO_TCP;
+			h[2] = 1;			/* PadN */
+			h[3] = (uint8_t)(h[1] * 8 + 4);
 		}
 	}
-	t = &shape[next++ % nshapes];
-	memcpy(p->b, t->b, t->len);
-	p->len = t->len;
-	p->l4 = t->l4;
-	p->proto = t->proto;
-	p->v6 = t->v6;
-	if (p->v6) {
-		memcpy(p->b + 8, src, 16);
-		if (p->b[6] == IPPROTO_FRAGMENT)
-			put32(p->b + 44, seq);		/* identification */
-	} else {
-		memcpy(p->b + 12, src, 4);
-		put16(p->b + 4, (uint16_t)seq);
-	}
-	put16(p->b + p->l4, sport);
-	put32(p->b + p->l4 + 4, seq);
+	h = p->b + p->l4;
+	if (shape == 0 || (!p->v6 && shape == 2))
+		h[12] = 15 << 4;			/* past the end */
+	else if (shape == 1)
+		h[12] = 4 << 4;
+	pkt_finish(p);
 	pkt_checksum(p);
 }
 
