@@ -5,8 +5,9 @@
 # (evicting unconfirmed entries), the parent's open rDNS questions within
 # 1024, the resolver's lookups within 256, the memory of all three
 # processes within a bound; a sender confirmed before the flood still
-# reaches the real MX during it, an unknown one still does not.  Then a
-# flood of malformed packets (synflood -m malformed; the mix is described
+# reaches the real MX during it, an unknown or unconfirmed one does not;
+# a flood from sources on SERVER's own link, whose resets can never be
+# delivered, costs resets, not verdicts.  Then a flood of malformed packets (synflood -m malformed; the mix is described
 # there) at the fake and the real MX of both families: each one that
 # reached the queue rule (counted by an identical rule before it) is
 # counted malformed, and the daemon goes on working.
@@ -107,7 +108,7 @@ wait_open() {
 	return 1
 }
 
-# --- before: two senders confirmed; rdns-open and rdns-inflight-peak -----
+# --- before: two senders confirmed, one not; the rDNS counters -----------
 # Each fake hit asks the resolver, whose PTR query times out (2 s, twice);
 # the parent learns the resolver's peak from its answers.
 expect "before: fake hit from $LAB_SRC4A" refused 1000 -s $LAB_SRC4A $LAB_FAKE4 25
