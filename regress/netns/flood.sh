@@ -7,10 +7,11 @@
 # processes within a bound; a sender confirmed before the flood still
 # reaches the real MX during it, an unknown or unconfirmed one does not;
 # a flood from sources on SERVER's own link, whose resets can never be
-# delivered, costs resets, not verdicts.  Then a flood of malformed packets (synflood -m malformed; the mix is described
-# there) at the fake and the real MX of both families: each one that
-# reached the queue rule (counted by an identical rule before it) is
-# counted malformed, and the daemon goes on working.
+# delivered, costs resets, not verdicts.  Then a flood of malformed
+# packets (synflood -m malformed; the mix is described there) at the fake
+# and the real MX of both families: each one that reached the queue rule
+# (counted by an identical rule before it) is counted malformed, and the
+# daemon goes on working.
 # Root; bounded to 120 s as a whole (FLOOD_LIMIT).
 source "$(dirname "$0")/../lib.sh"
 source "$REGRESS_DIR/netns/lab.sh"
