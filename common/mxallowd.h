@@ -233,6 +233,7 @@ struct rdns_answer {
 	uint32_t	naddrs;		/* in addrs: siblings, not the source */
 	uint32_t	total;		/* siblings the name had, before the cap */
 	uint32_t	cached;		/* 1 if answered from the cache */
+	uint32_t	inflight_peak;	/* the resolver's most lookups at once */
 	char		name[RDNS_NAME_MAX];	/* "" when there was none */
 	struct mxaddr	addrs[RDNS_MAX_ADDRESSES_LIMIT];
 };

@@ -46,6 +46,8 @@ struct stats {
 	unsigned long long	rdns_unconfirmed;	/* no name, or not back */
 	unsigned long long	rdns_capped;		/* more siblings than allowed */
 	unsigned long long	rdns_failed;		/* timeouts, errors, too busy */
+	unsigned long long	rdns_open;		/* questions not answered yet */
+	unsigned long long	rdns_inflight_peak;	/* the resolver's most at once */
 	unsigned long long	pf_pushes;		/* table set */
 	unsigned long long	pf_errors;		/* table set failed */
 };

@@ -46,7 +46,6 @@ struct question {
 static struct question	questions[RDNS_OUTSTANDING_MAX];
 static int		buckets[RDNS_OUTSTANDING_MAX];
 static int		free_head;
-static unsigned int	nquestions;
 static uint8_t		hash_key[SIPHASH_KEY_LEN];
 static int		enabled;
 static unsigned int	max_addresses;
@@ -81,7 +80,7 @@ question_remove(const struct mxaddr *a)
 	*link = questions[i].next;
 	questions[i].next = free_head;
 	free_head = i;
-	nquestions--;
+	stats.rdns_open--;
 	return 1;
 }
 
@@ -152,7 +151,7 @@ rdns_lookup(const struct mxaddr *source)
 	questions[i].source = *source;
 	questions[i].next = -1;
 	*link = i;
-	nquestions++;
+	stats.rdns_open++;
 
 	memset(&req, 0, sizeof(req));
 	req.source = *source;
@@ -188,6 +187,9 @@ rdns_answer(struct imsg *imsg)
 	if (!question_remove(&a.source))
 		fatalx("resolver answered about %s, which was not asked",
 		    mxaddr_ntop(&a.source, src, sizeof(src)));
+	/* Only ever shown: a lying resolver can only make it lie. */
+	if (a.inflight_peak > stats.rdns_inflight_peak)
+		stats.rdns_inflight_peak = a.inflight_peak;
 
 	mxaddr_ntop(&a.source, src, sizeof(src));
 	switch (a.status) {

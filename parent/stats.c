@@ -44,6 +44,7 @@ stats_format(char *buf, size_t len, size_t entries, size_t evicted)
 	    "enobufs=%llu queue-dropped=%llu user-dropped=%llu "
 	    "overflow=%llu rdns-lookups=%llu rdns-confirmed=%llu "
 	    "rdns-unconfirmed=%llu rdns-capped=%llu rdns-failed=%llu "
+	    "rdns-open=%llu rdns-inflight-peak=%llu "
 	    "pf-pushes=%llu pf-errors=%llu",
 	    stats.fake_hits, stats.whitelisted,
 	    stats.admitted, stats.allowlisted, stats.blocked, stats.other, stats.malformed,
@@ -51,5 +52,6 @@ stats_format(char *buf, size_t len, size_t entries, size_t evicted)
 	    stats.whitelist_full, stats.queue_enobufs, qdrop, udrop,
 	    stats.pending_overflow, stats.rdns_lookups, stats.rdns_confirmed,
 	    stats.rdns_unconfirmed, stats.rdns_capped, stats.rdns_failed,
+	    stats.rdns_open, stats.rdns_inflight_peak,
 	    stats.pf_pushes, stats.pf_errors);
 }

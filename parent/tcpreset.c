@@ -45,10 +45,17 @@ static int	raw4 = -1, raw6 = -1;
 void
 tcpreset_open(void)
 {
-	if ((raw4 = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW)) == -1)
+	/*
+	 * Non-blocking: a full send buffer (resets waiting for the neighbour
+	 * entries of spoofed on-link sources, a slow link) costs resets, a
+	 * count of reset-errors, never the parent's time.
+	 */
+	if ((raw4 = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    IPPROTO_RAW)) == -1)
 		fatal("raw IPv4 socket");
 	/* With IPPROTO_RAW, IPv6 takes the whole packet too (IPV6_HDRINCL). */
-	if ((raw6 = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW)) == -1)
+	if ((raw6 = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    IPPROTO_RAW)) == -1)
 		fatal("raw IPv6 socket");
 }
 

@@ -138,6 +138,7 @@ static struct evdns_base	*dns;
 static int			 nservers;	/* nameservers evdns took */
 static struct lookup_tree	 inflight = RB_INITIALIZER(&inflight);
 static unsigned int		 ninflight;
+static unsigned int		 inflight_peak;	/* for the parent's stats */
 
 static int
 lookup_cmp(const struct lookup *a, const struct lookup *b)
@@ -224,8 +225,9 @@ answer_init(struct rdns_answer *a, const struct mxaddr *source,
 }
 
 static void
-answer_send(const struct rdns_answer *a)
+answer_send(struct rdns_answer *a)
 {
+	a->inflight_peak = inflight_peak;
 	if (child_send(IMSG_RDNS_ANSWER, a, sizeof(*a)) == -1)
 		fatal("send rdns answer");
 }
@@ -249,7 +251,7 @@ answer_failed_now(const struct mxaddr *source, const char *why)
  * out will find it answered.
  */
 static void
-lookup_finish(struct lookup *l, const struct rdns_answer *a,
+lookup_finish(struct lookup *l, struct rdns_answer *a,
     unsigned int lifetime)
 {
 	unsigned int	i;
@@ -541,7 +543,8 @@ lookup_start(const struct mxaddr *source)
 	l->waiters = 1;
 	l->step = STEP_START;
 	RB_INSERT(lookup_tree, &inflight, l);
-	ninflight++;
+	if (++ninflight > inflight_peak)
+		inflight_peak = ninflight;
 
 	evtimer_set(&l->deadline, lookup_deadline, l);
 	timerclear(&tv);

@@ -54,3 +54,36 @@ expect() {
 		fail "$name: got \"$out\", want $want${max:+ within $max ms}"
 	fi
 }
+
+# stats_are NAME KV...: check each name=value against the last statistics.
+stats_are() {
+	local name=$1 kv got
+	shift
+	for kv; do
+		got=$(stats_of "${kv%%=*}")
+		check "$name: ${kv%%=*} is ${kv#*=} (got $got)" test "$got" = "${kv#*=}"
+	done
+}
+
+# time_limit NAME SECONDS, after lab_up: the whole script's limit.  Past
+# it, SIGTERM to this shell, whose trap reports and exits (the EXIT trap
+# tears everything down); lab_down kills the timer.  time_spent NAME, at
+# the end, checks that the script kept to it.
+time_limit() {
+	local main=$BASHPID t
+	TIME_LIMIT=$2 TIME_START=$(date +%s%N)
+	# shellcheck disable=SC2064	# now, not when trapped
+	trap "fail '$1: over the $2 s limit, stopped'; exit 143" TERM
+	( for ((t = 0; t < TIME_LIMIT * 10; t++)); do
+		sleep 0.1
+		kill -0 "$main" 2>/dev/null || exit 0
+	  done
+	  kill -TERM "$main" ) </dev/null >/dev/null 2>&1 &
+	lab_track $!
+}
+
+time_spent() {
+	local t=$(( ($(date +%s%N) - TIME_START) / 1000000 ))
+	check "$1: whole script in $t ms (< $TIME_LIMIT s)" \
+	    test "$t" -lt $((TIME_LIMIT * 1000))
+}

@@ -12,10 +12,8 @@ source "$REGRESS_DIR/netns/lab.sh"
 scratch				# before lab_up: lab_up chains onto its trap
 need_user
 
-LIMIT=${RDNS_LIMIT:-120}	# seconds, the whole script
 QUEUE=23
-START_NS=$(date +%s%N)
-trap 'fail "rdns.sh: over the $LIMIT s limit, stopped"; exit 143' TERM
+source "$REGRESS_DIR/netns/e2e.sh"
 
 for tool in "$LAB_MXPROBE" "$LAB_FAKEDNS"; do
 	if [ ! -x "$tool" ]; then
@@ -29,15 +27,7 @@ if [ ! -x "$LAB_DNSMASQ" ]; then
 fi
 
 lab_up || { fail "rdns: lab_up"; exit 1; }
-# The time limit: SIGTERM to this shell (its trap reports and exits, the
-# EXIT trap tears everything down).  Killed by lab_down when we are done.
-main=$BASHPID
-( for ((t = 0; t < LIMIT * 10; t++)); do
-	sleep 0.1
-	kill -0 "$main" 2>/dev/null || exit 0
-  done
-  kill -TERM "$main" ) </dev/null >/dev/null 2>&1 &
-lab_track $!
+time_limit rdns "${RDNS_LIMIT:-120}"
 lab_listen 120 || { fail "rdns: lab_listen"; exit 1; }
 lab_queue $QUEUE || { fail "rdns: lab_queue"; exit 1; }
 lab_dns_up || { fail "rdns: lab_dns_up"; exit 1; }
@@ -52,8 +42,6 @@ done | ip -n "$LAB_CLIENT" -batch - || { fail "rdns: extra CLIENT addresses"; ex
 # dnsmasq answers NXDOMAIN for any other name in these zones.
 ZONES=(--local=/in-addr.arpa/ --local=/ip6.arpa/ --local=/example.net/)
 NAMESERVER=$LAB_DNS4
-
-source "$REGRESS_DIR/netns/e2e.sh"
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
@@ -86,16 +74,6 @@ wait_settled() {
 	done
 	WAITED=$(( $(now_ms) - t0 ))
 	return 0
-}
-
-# stats_are NAME KV...: check each name=value against the last statistics.
-stats_are() {
-	local name=$1 kv got
-	shift
-	for kv; do
-		got=$(stats_of "${kv%%=*}")
-		check "$name: ${kv%%=*} is ${kv#*=} (got $got)" test "$got" = "${kv#*=}"
-	done
 }
 
 # alive NAME: the parent and both children still run.
@@ -409,5 +387,4 @@ alive "v6 pool"
 kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"; DAEMON_PID=
 check "statistics at exit carry the rdns counters" \
     bash -c "tail -3 '$DAEMON_LOG' | grep 'statistics:' | grep -q 'rdns-lookups=1 rdns-confirmed=1 rdns-unconfirmed=0 rdns-capped=0 rdns-failed=0'"
-t=$(( ($(date +%s%N) - START_NS) / 1000000 ))
-check "rdns: whole script in $t ms (< $LIMIT s)" test "$t" -lt $((LIMIT * 1000))
+time_spent rdns

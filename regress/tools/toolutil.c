@@ -34,19 +34,24 @@
 #include "toolutil.h"
 
 int	errorx_status = 1;
+int	errorx_stderr;
 
-/* Prints the one "error ..." line, on standard output, and exits. */
+/*
+ * Prints the one "error ..." line, on standard output (or standard error,
+ * for a tool whose standard output is its result), and exits.
+ */
 void
 errorx(const char *fmt, ...)
 {
-	va_list	ap;
+	FILE	*fp = errorx_stderr ? stderr : stdout;
+	va_list	 ap;
 
-	fputs("error ", stdout);
+	fputs("error ", fp);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vfprintf(fp, fmt, ap);
 	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
+	putc('\n', fp);
+	fflush(fp);
 	exit(errorx_status);
 }
 

@@ -15,7 +15,7 @@
  */
 
 /*
- * What the test tools mxprobe and fakedns share: their one "error ..."
+ * What the test tools mxprobe, fakedns and synflood share: their one "error ..."
  * line, numbers and addresses from the command line, a monotonic clock
  * in milliseconds and a wait on one socket with a deadline.  libc only.
  * Needs <sys/types.h>, <sys/socket.h> and <netinet/in.h> first.
@@ -32,6 +32,7 @@ union sockaddr_any {
 };
 
 extern int	 errorx_status;		/* errorx()'s exit status, else 1 */
+extern int	 errorx_stderr;		/* errorx() writes to stderr */
 
 void		 errorx(const char *, ...)
 		    __attribute__((__noreturn__, __format__(__printf__, 1, 2)));
