@@ -324,7 +324,7 @@ profile() {
 		    "perf record -e cpu-clock --call-graph dwarf"
 		echo "# processes: $roles"
 		echo "## share of samples by process"
-		"${report[@]}" --no-children --sort pid 2>/dev/null |
+		"${report[@]}" --no-children --sort pid -g none 2>/dev/null |
 		    grep -E '^ +[0-9]'
 		echo "## inclusive (children) time, >= 3%"
 		"${report[@]}" --children --sort sym --percent-limit 3 -g none \
