@@ -83,9 +83,10 @@ policy_fake_hit(const struct pkt_info *syn)
 	if (!policy_whitelist(&syn->src, WL_FAKE_HIT))
 		return;
 	stats.whitelisted++;
-	log_debug("whitelisted %s: connection to fake %s",
-	    mxaddr_ntop(&syn->src, src, sizeof(src)),
-	    mxaddr_ntop(&syn->dst, dst, sizeof(dst)));
+	if (log_getverbose() > 0)	/* formatting costs more than deciding */
+		log_debug("whitelisted %s: connection to fake %s",
+		    mxaddr_ntop(&syn->src, src, sizeof(src)),
+		    mxaddr_ntop(&syn->dst, dst, sizeof(dst)));
 	rdns_lookup(&syn->src);
 }
 
@@ -106,9 +107,10 @@ policy_blocked(const struct pkt_info *syn)
 	char	src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
 
 	stats.blocked++;
-	log_debug("blocked %s: connection to real %s",
-	    mxaddr_ntop(&syn->src, src, sizeof(src)),
-	    mxaddr_ntop(&syn->dst, dst, sizeof(dst)));
+	if (log_getverbose() > 0)	/* formatting costs more than deciding */
+		log_debug("blocked %s: connection to real %s",
+		    mxaddr_ntop(&syn->src, src, sizeof(src)),
+		    mxaddr_ntop(&syn->dst, dst, sizeof(dst)));
 }
 
 /* A SYN to a real address, ours to decide: 1 to let it through. */
