@@ -73,20 +73,31 @@ policy_expire(int fd, short event, void *arg)
 	evtimer_add(&expire_ev, &one_second);
 }
 
+/*
+ * "WHAT SRC: connection to KIND DST" with -v.  Checked here, not left to
+ * log_debug(): formatting two addresses costs more than deciding the SYN.
+ */
+static void
+log_syn(const char *what, const struct pkt_info *syn, const char *kind)
+{
+	char	src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+
+	if (log_getverbose() == 0)
+		return;
+	log_debug("%s %s: connection to %s %s", what,
+	    mxaddr_ntop(&syn->src, src, sizeof(src)), kind,
+	    mxaddr_ntop(&syn->dst, dst, sizeof(dst)));
+}
+
 /* A SYN to a fake address. */
 void
 policy_fake_hit(const struct pkt_info *syn)
 {
-	char	src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
-
 	stats.fake_hits++;
 	if (!policy_whitelist(&syn->src, WL_FAKE_HIT))
 		return;
 	stats.whitelisted++;
-	if (log_getverbose() > 0)	/* formatting costs more than deciding */
-		log_debug("whitelisted %s: connection to fake %s",
-		    mxaddr_ntop(&syn->src, src, sizeof(src)),
-		    mxaddr_ntop(&syn->dst, dst, sizeof(dst)));
+	log_syn("whitelisted", syn, "fake");
 	rdns_lookup(&syn->src);
 }
 
@@ -104,13 +115,8 @@ policy_refresh(const struct mxaddr *src)
 void
 policy_blocked(const struct pkt_info *syn)
 {
-	char	src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
-
 	stats.blocked++;
-	if (log_getverbose() > 0)	/* formatting costs more than deciding */
-		log_debug("blocked %s: connection to real %s",
-		    mxaddr_ntop(&syn->src, src, sizeof(src)),
-		    mxaddr_ntop(&syn->dst, dst, sizeof(dst)));
+	log_syn("blocked", syn, "real");
 }
 
 /* A SYN to a real address, ours to decide: 1 to let it through. */
