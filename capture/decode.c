@@ -77,9 +77,9 @@ set_addr(struct mxaddr *a, sa_family_t af, const uint8_t *p)
 	memset(a, 0, sizeof(*a));
 	a->af = af;
 	if (af == AF_INET)
-		memcpy(&a->u.v4, p, sizeof(a->u.v4));
+		memcpy(&a->u.ip4, p, sizeof(a->u.ip4));
 	else
-		memcpy(&a->u.v6, p, sizeof(a->u.v6));
+		memcpy(&a->u.ip6, p, sizeof(a->u.ip6));
 }
 
 /*

@@ -85,8 +85,8 @@ enum fake_action {
 struct mxaddr {
 	sa_family_t	af;		/* AF_INET or AF_INET6 */
 	union {
-		struct in_addr	v4;
-		struct in6_addr	v6;
+		struct in_addr	ip4;
+		struct in6_addr	ip6;
 		uint8_t		bytes[16];
 	} u;
 };

@@ -797,12 +797,12 @@ int
 mxaddr_parse(const char *s, struct mxaddr *a)
 {
 	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, s, &a->u.v4) == 1) {
+	if (inet_pton(AF_INET, s, &a->u.ip4) == 1) {
 		a->af = AF_INET;
 		return 0;
 	}
 	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET6, s, &a->u.v6) == 1) {
+	if (inet_pton(AF_INET6, s, &a->u.ip6) == 1) {
 		a->af = AF_INET6;
 		return 0;
 	}

@@ -244,14 +244,14 @@ fill(struct pfr_addr *a, const struct pftable_entry *e)
 		if (e->prefixlen > 32)
 			goto bad;
 		a->pfra_af = OPENBSD_AF_INET;
-		memcpy(&a->pfra_ip4addr, &e->net.u.v4,
+		memcpy(&a->pfra_ip4addr, &e->net.u.ip4,
 		    sizeof(a->pfra_ip4addr));
 		break;
 	case AF_INET6:
 		if (e->prefixlen > 128)
 			goto bad;
 		a->pfra_af = OPENBSD_AF_INET6;
-		memcpy(&a->pfra_ip6addr, &e->net.u.v6,
+		memcpy(&a->pfra_ip6addr, &e->net.u.ip6,
 		    sizeof(a->pfra_ip6addr));
 		break;
 	default:

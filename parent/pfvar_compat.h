@@ -104,6 +104,18 @@ struct pfr_addr {
 #define pfra_ip4addr	pfra_u._pfra_ip4addr
 #define pfra_ip6addr	pfra_u._pfra_ip6addr
 
+/*
+ * <net/pfvar.h> also defines these object-like macros (for struct
+ * pf_addr's union), which rewrite any member of the same name in every
+ * file that includes it.  Defined here too, so that a Linux build trips
+ * over such a name just as the OpenBSD build would.
+ */
+#define v4	pfa.v4
+#define v6	pfa.v6
+#define addr8	pfa.addr8
+#define addr16	pfa.addr16
+#define addr32	pfa.addr32
+
 #define PFR_FLAG_DUMMY		0x00000002
 #define PFR_FLAG_FEEDBACK	0x00000004
 

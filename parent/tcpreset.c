@@ -134,15 +134,15 @@ send4(const struct pkt_info *syn)
 	put16(pkt + 2, sizeof(pkt));
 	pkt[8] = RST_TTL;
 	pkt[9] = IPPROTO_TCP;
-	memcpy(pkt + 12, &syn->dst.u.v4, 4);	/* from the fake address */
-	memcpy(pkt + 16, &syn->src.u.v4, 4);
+	memcpy(pkt + 12, &syn->dst.u.ip4, 4);	/* from the fake address */
+	memcpy(pkt + 16, &syn->src.u.ip4, 4);
 	/* The kernel fills in the IP header checksum and an id. */
 	build_tcp(pkt + IP4_HDRLEN, syn);
 	tcp_checksum(pkt + IP4_HDRLEN, pkt + 12, pkt + 16, 4);
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
-	sin.sin_addr = syn->src.u.v4;
+	sin.sin_addr = syn->src.u.ip4;
 	return sendto(raw4, pkt, sizeof(pkt), 0, (struct sockaddr *)&sin,
 	    sizeof(sin)) == -1 ? -1 : 0;
 }
@@ -158,14 +158,14 @@ send6(const struct pkt_info *syn)
 	put16(pkt + 4, TCP_HDRLEN);
 	pkt[6] = IPPROTO_TCP;
 	pkt[7] = RST_TTL;
-	memcpy(pkt + 8, &syn->dst.u.v6, 16);
-	memcpy(pkt + 24, &syn->src.u.v6, 16);
+	memcpy(pkt + 8, &syn->dst.u.ip6, 16);
+	memcpy(pkt + 24, &syn->src.u.ip6, 16);
 	build_tcp(pkt + IP6_HDRLEN, syn);
 	tcp_checksum(pkt + IP6_HDRLEN, pkt + 8, pkt + 24, 16);
 
 	memset(&sin6, 0, sizeof(sin6));
 	sin6.sin6_family = AF_INET6;
-	sin6.sin6_addr = syn->src.u.v6;
+	sin6.sin6_addr = syn->src.u.ip6;
 	return sendto(raw6, pkt, sizeof(pkt), 0, (struct sockaddr *)&sin6,
 	    sizeof(sin6)) == -1 ? -1 : 0;
 }

@@ -156,10 +156,10 @@ mxaddr_clean(const struct mxaddr *in, struct mxaddr *out)
 	memset(out, 0, sizeof(*out));
 	switch (in->af) {
 	case AF_INET:
-		out->u.v4 = in->u.v4;
+		out->u.ip4 = in->u.ip4;
 		break;
 	case AF_INET6:
-		out->u.v6 = in->u.v6;
+		out->u.ip6 = in->u.ip6;
 		break;
 	default:
 		return -1;
@@ -367,9 +367,9 @@ forward_done(int result, char type, int count, int ttl, void *addresses,
 		memset(&a, 0, sizeof(a));
 		a.af = f->af;
 		if (f->af == AF_INET)
-			memcpy(&a.u.v4, rr + i * 4, 4);
+			memcpy(&a.u.ip4, rr + i * 4, 4);
 		else
-			memcpy(&a.u.v6, rr + i * 16, 16);
+			memcpy(&a.u.ip6, rr + i * 16, 16);
 		if (memcmp(&a, &l->source, sizeof(a)) == 0) {
 			f->found = 1;
 			continue;
@@ -392,10 +392,10 @@ ptr_start(struct lookup *l)
 
 	l->step = STEP_PTR;
 	if (l->source.af == AF_INET)
-		r = evdns_base_resolve_reverse(dns, &l->source.u.v4,
+		r = evdns_base_resolve_reverse(dns, &l->source.u.ip4,
 		    DNS_QUERY_NO_SEARCH, ptr_done, l);
 	else
-		r = evdns_base_resolve_reverse_ipv6(dns, &l->source.u.v6,
+		r = evdns_base_resolve_reverse_ipv6(dns, &l->source.u.ip6,
 		    DNS_QUERY_NO_SEARCH, ptr_done, l);
 	if (r != NULL)
 		l->pending++;
@@ -642,12 +642,12 @@ dns_setup(void)
 		if (ns->af == AF_INET) {
 			sin->sin_family = AF_INET;
 			sin->sin_port = htons(53);
-			sin->sin_addr = ns->u.v4;
+			sin->sin_addr = ns->u.ip4;
 			len = sizeof(*sin);
 		} else {
 			sin6->sin6_family = AF_INET6;
 			sin6->sin6_port = htons(53);
-			sin6->sin6_addr = ns->u.v6;
+			sin6->sin6_addr = ns->u.ip6;
 			len = sizeof(*sin6);
 		}
 		if (evdns_base_nameserver_sockaddr_add(dns,

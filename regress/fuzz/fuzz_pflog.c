@@ -42,14 +42,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	static struct capture_conf	cc;
 
 	cc.fake[0].af = AF_INET;
-	inet_pton(AF_INET, "192.0.2.1", &cc.fake[0].u.v4);
+	inet_pton(AF_INET, "192.0.2.1", &cc.fake[0].u.ip4);
 	cc.fake[1].af = AF_INET6;
-	inet_pton(AF_INET6, "2001:db8::1", &cc.fake[1].u.v6);
+	inet_pton(AF_INET6, "2001:db8::1", &cc.fake[1].u.ip6);
 	cc.nfake = 2;
 	cc.real[0].af = AF_INET;
-	inet_pton(AF_INET, "192.0.2.2", &cc.real[0].u.v4);
+	inet_pton(AF_INET, "192.0.2.2", &cc.real[0].u.ip4);
 	cc.real[1].af = AF_INET6;
-	inet_pton(AF_INET6, "2001:db8::2", &cc.real[1].u.v6);
+	inet_pton(AF_INET6, "2001:db8::2", &cc.real[1].u.ip6);
 	cc.nreal = 2;
 	classify_setconf(&cc);
 	return 0;

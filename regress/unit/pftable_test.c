@@ -359,9 +359,9 @@ E(const char *s, unsigned int prefixlen)
 	struct pftable_entry	e;
 
 	memset(&e, 0, sizeof(e));
-	if (inet_pton(AF_INET, s, &e.net.u.v4) == 1)
+	if (inet_pton(AF_INET, s, &e.net.u.ip4) == 1)
 		e.net.af = AF_INET;
-	else if (inet_pton(AF_INET6, s, &e.net.u.v6) == 1)
+	else if (inet_pton(AF_INET6, s, &e.net.u.ip6) == 1)
 		e.net.af = AF_INET6;
 	else {
 		fprintf(stderr, "bad test address %s\n", s);
@@ -740,7 +740,7 @@ big_entry(size_t i, struct pftable_entry *e, uint8_t *want, int *af,
 		want[1] = (i >> 16) & 0xff;
 		want[2] = (i >> 8) & 0xff;
 		want[3] = i & 0xff;
-		memcpy(&e->net.u.v4, want, 4);
+		memcpy(&e->net.u.ip4, want, 4);
 		*af = BSD_AF_INET;
 		*net = 32;
 	} else {
@@ -753,7 +753,7 @@ big_entry(size_t i, struct pftable_entry *e, uint8_t *want, int *af,
 		want[5] = (i >> 16) & 0xff;
 		want[6] = (i >> 8) & 0xff;
 		want[7] = i & 0xff;
-		memcpy(&e->net.u.v6, want, 16);
+		memcpy(&e->net.u.ip6, want, 16);
 		e->net.u.bytes[15] = 0x55;	/* masked away */
 		*af = BSD_AF_INET6;
 		*net = 64;

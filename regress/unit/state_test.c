@@ -651,7 +651,7 @@ t_scale(void)
 	a.af = AF_INET;
 	/* Expiries spread over a day, a third confirmed: a busy site. */
 	for (i = 0; i < SCALE_N; i++) {
-		a.u.v4.s_addr = htonl(0x0a000000 + i * 7);
+		a.u.ip4.s_addr = htonl(0x0a000000 + i * 7);
 		life = 600 + (time_t)i * 86400 / SCALE_N;
 		whitelist_add(wl, &a, mono, life, WL_FAKE_HIT);
 		if (i % 3 == 0)

@@ -56,9 +56,9 @@ A(const char *s)
 	struct mxaddr	 a;
 
 	memset(&a, 0, sizeof(a));
-	if (inet_pton(AF_INET, s, &a.u.v4) == 1)
+	if (inet_pton(AF_INET, s, &a.u.ip4) == 1)
 		a.af = AF_INET;
-	else if (inet_pton(AF_INET6, s, &a.u.v6) == 1)
+	else if (inet_pton(AF_INET6, s, &a.u.ip6) == 1)
 		a.af = AF_INET6;
 	else {
 		fprintf(stderr, "bad test address %s\n", s);
@@ -963,7 +963,7 @@ t_scale(void)
 	REQUIRE((wl = whitelist_new(SCALE_N, 32, 128)) != NULL, "new");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < SCALE_N; i++) {
-		a.u.v4.s_addr = htonl(0x0a000000 + i * 7);
+		a.u.ip4.s_addr = htonl(0x0a000000 + i * 7);
 		REQUIRE(whitelist_add(wl, &a, i / 1000, 3600, WL_FAKE_HIT) ==
 		    WL_ADDED, "add %u", i);
 	}
@@ -973,12 +973,12 @@ t_scale(void)
 	    whitelist_count(wl));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < SCALE_N; i++) {
-		a.u.v4.s_addr = htonl(0x0a000000 + i * 7);
+		a.u.ip4.s_addr = htonl(0x0a000000 + i * 7);
 		hits += whitelist_contains(wl, &a, 1000);
 	}
 	tlook = unit_elapsed(&t0);
 	REQUIRE(hits == SCALE_N, "%zu of %d found", hits, SCALE_N);
-	a.u.v4.s_addr = htonl(0x0a000000 + 3);
+	a.u.ip4.s_addr = htonl(0x0a000000 + 3);
 	REQUIRE(!whitelist_contains(wl, &a, 1000), "phantom");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	n = whitelist_expire(wl, 3600 + SCALE_N / 1000);
