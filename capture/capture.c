@@ -84,22 +84,19 @@ capture_packets(struct imsg *imsg)
 {
 	struct pkt_raw		raw[PKT_BATCH_MAX];
 	struct pkt_result	res[PKT_BATCH_MAX];
-	size_t			len = imsg_get_len(imsg), n, i;
+	size_t			n, i;
 
-	if (len == 0 || len % sizeof(raw[0]) != 0 || len > sizeof(raw))
-		fatalx("packets: bad size %zu", len);
-	n = len / sizeof(raw[0]);
-	imsg_payload(imsg, raw, len, "packets");
+	n = payload_batch(imsg, raw, sizeof(raw[0]), nitems(raw));
 	memset(res, 0, sizeof(res));
 	for (i = 0; i < n; i++) {
 		if (raw[i].len > PKT_COPY_MAX)
-			fatalx("packets: bad length %u", raw[i].len);
+			fatalx("%s: bad length %u", i2s(imsg_get_type(imsg)),
+			    raw[i].len);
 		res[i].id = raw[i].id;
 		res[i].class = classify(raw[i].data, raw[i].len,
 		    &res[i].info);
 	}
-	if (child_send(IMSG_RESULTS, res, n * sizeof(res[0])) == -1)
-		fatal("send results");
+	child_compose(IMSG_RESULTS, res, n * sizeof(res[0]));
 }
 
 static void
@@ -109,9 +106,10 @@ capture_dispatch(struct imsg *imsg)
 
 	switch (imsg_get_type(imsg)) {
 	case IMSG_CAPTURE_CONF:
-		imsg_payload(imsg, &cc, sizeof(cc), "capture conf");
+		payload_get(imsg, &cc, sizeof(cc));
 		if (cc.nfake > MAX_MAILSERVERS || cc.nreal > MAX_MAILSERVERS)
-			fatalx("capture conf: bad address count");
+			fatalx("%s: bad address count",
+			    i2s(imsg_get_type(imsg)));
 		classify_setconf(&cc);
 		/* pflog records wait for the addresses they are judged by. */
 		pcapin_start();
@@ -120,7 +118,7 @@ capture_dispatch(struct imsg *imsg)
 		capture_packets(imsg);
 		break;
 	default:
-		fatalx("unexpected message type %u", imsg_get_type(imsg));
+		fatalx("unexpected %s from parent", i2s(imsg_get_type(imsg)));
 	}
 }
 

@@ -200,8 +200,7 @@ batch_flush(void)
 {
 	if (nbatch == 0)
 		return;
-	if (child_send(IMSG_PF_EVENTS, batch, nbatch * sizeof(batch[0])) == -1)
-		fatal("send pf events");
+	child_compose(IMSG_PF_EVENTS, batch, nbatch * sizeof(batch[0]));
 	nbatch = 0;
 }
 
@@ -253,8 +252,7 @@ savefile_end(void)
 
 	memset(&eof, 0, sizeof(eof));
 	eof.records = nrecords;
-	if (child_send(IMSG_CAPTURE_EOF, &eof, sizeof(eof)) == -1)
-		fatal("send capture eof");
+	child_compose(IMSG_CAPTURE_EOF, &eof, sizeof(eof));
 	log_debug("savefile: %llu records", (unsigned long long)nrecords);
 	pcap_freecode(&filter);
 	pcap_close(pc);

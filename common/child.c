@@ -52,13 +52,13 @@ child_init(struct imsg *imsg)
 	int			fd;
 
 	if (initialised)
-		fatalx("init received twice");
-	imsg_payload(imsg, &init, sizeof(init), "init");
+		fatalx("%s received twice", i2s(imsg_get_type(imsg)));
+	payload_get(imsg, &init, sizeof(init));
 	if (memchr(init.user, '\0', sizeof(init.user)) == NULL ||
 	    memchr(init.chroot, '\0', sizeof(init.chroot)) == NULL ||
 	    memchr(init.pflog_if, '\0', sizeof(init.pflog_if)) == NULL ||
 	    memchr(init.pcap_filter, '\0', sizeof(init.pcap_filter)) == NULL)
-		fatalx("init: unterminated string");
+		fatalx("%s: unterminated string", i2s(imsg_get_type(imsg)));
 	log_setverbose(init.verbose);
 
 	if (ops->before_drop != NULL)
@@ -77,8 +77,7 @@ child_init(struct imsg *imsg)
 	seccomp_install(ops->syscalls);
 	initialised = 1;
 
-	if (child_send(IMSG_CHILD_READY, NULL, 0) == -1)
-		fatal("compose ready");
+	child_compose(IMSG_CHILD_READY, NULL, 0);
 	log_debug("running as %s%s%s", init.user,
 	    init.chroot[0] != '\0' ? ", chroot " : "", init.chroot);
 }
@@ -89,7 +88,7 @@ child_log_verbose(struct imsg *imsg)
 {
 	int	verbose;
 
-	imsg_payload(imsg, &verbose, sizeof(verbose), "log verbose");
+	payload_get(imsg, &verbose, sizeof(verbose));
 	log_setverbose(verbose);
 }
 
@@ -111,8 +110,8 @@ child_dispatch_parent(int fd, short event, void *arg)
 		if (imsg_get_type(&imsg) == IMSG_CHILD_INIT)
 			child_init(&imsg);
 		else if (!initialised)
-			fatalx("message type %u before init",
-			    imsg_get_type(&imsg));
+			fatalx("%s before %s", i2s(imsg_get_type(&imsg)),
+			    i2s(IMSG_CHILD_INIT));
 		else if (imsg_get_type(&imsg) == IMSG_LOG_VERBOSE)
 			child_log_verbose(&imsg);
 		else
@@ -122,18 +121,21 @@ child_dispatch_parent(int fd, short event, void *arg)
 	imsgev_add(&parent_iev);
 }
 
-int
-child_send(uint32_t type, const void *data, size_t len)
+/* Queue a message for the parent; only memory can run out here. */
+void
+child_compose(uint32_t type, const void *data, size_t len)
 {
-	return imsgev_compose(&parent_iev, type, data, len);
+	if (imsgev_compose(&parent_iev, type, data, len) == -1)
+		fatal("compose %s to parent", i2s(type));
 }
 
 void
 child_main(const struct child_ops *child_ops, const struct child_logopts *lo)
 {
-	const char	*name = proc_name(child_ops->role);
+	const char	*name;
 
 	ops = child_ops;
+	name = proc_name(ops->role);
 	log_init(lo->debug ? LOG_DEST_STDERR :
 	    lo->to_stdout ? LOG_DEST_STDOUT : LOG_DEST_SYSLOG, LOG_DAEMON);
 	log_procinit(name);

@@ -20,6 +20,7 @@
 #include <event.h>
 #include <imsg.h>
 
+#include "compat.h"
 #include "mxallowd.h"
 #include "seccomp.h"
 
@@ -48,13 +49,13 @@ struct child_logopts {
 	int	verbose;	/* -v, repeated */
 };
 
-void	child_main(const struct child_ops *, const struct child_logopts *)
-	    __attribute__((noreturn));
-int	child_send(uint32_t, const void *, size_t);
+__dead void child_main(const struct child_ops *,
+	    const struct child_logopts *);
+void	child_compose(uint32_t, const void *, size_t);
 
 extern struct event_base	*child_evbase;	/* for evdns */
 
-void	capture_main(const struct child_logopts *) __attribute__((noreturn));
-void	resolver_main(const struct child_logopts *) __attribute__((noreturn));
+__dead void capture_main(const struct child_logopts *);
+__dead void resolver_main(const struct child_logopts *);
 
 #endif /* CHILD_H */

@@ -20,10 +20,12 @@
  */
 
 #include <errno.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "imsgev.h"
 #include "log.h"
+#include "mxallowd.h"
 
 void
 imsgev_init(struct imsgev *iev, int fd, const char *peer,
@@ -71,8 +73,9 @@ int
 imsgev_compose_fd(struct imsgev *iev, uint32_t type, int fd,
     const void *data, size_t len)
 {
-	int	idle = imsgbuf_queuelen(&iev->ibuf) == 0;
+	int	idle;
 
+	idle = imsgbuf_queuelen(&iev->ibuf) == 0;
 	if (imsg_compose(&iev->ibuf, type, 0, 0, fd, data, len) == -1)
 		return -1;
 	/*
@@ -124,15 +127,62 @@ imsgev_close(struct imsgev *iev)
 	iev->ibuf.fd = -1;
 }
 
+/* Every type's name, for log lines about a message. */
+static const char *const imsg_names[] = {
+	[IMSG_NONE] =		"IMSG_NONE",
+	[IMSG_CHILD_INIT] =	"IMSG_CHILD_INIT",
+	[IMSG_CHILD_READY] =	"IMSG_CHILD_READY",
+	[IMSG_CAPTURE_CONF] =	"IMSG_CAPTURE_CONF",
+	[IMSG_PACKETS] =	"IMSG_PACKETS",
+	[IMSG_RESULTS] =	"IMSG_RESULTS",
+	[IMSG_RESOLVER_CONF] =	"IMSG_RESOLVER_CONF",
+	[IMSG_RDNS_REQUEST] =	"IMSG_RDNS_REQUEST",
+	[IMSG_RDNS_ANSWER] =	"IMSG_RDNS_ANSWER",
+	[IMSG_PF_EVENTS] =	"IMSG_PF_EVENTS",
+	[IMSG_CAPTURE_EOF] =	"IMSG_CAPTURE_EOF",
+	[IMSG_LOG_VERBOSE] =	"IMSG_LOG_VERBOSE",
+};
+/* A type added to the enum without a name here fails to build. */
+_Static_assert(nitems(imsg_names) == IMSG_NTYPES, "a type has no name");
+
+/* The name of an imsg type; a number for one that is not ours. */
+const char *
+i2s(uint32_t type)
+{
+	static char	unknown[sizeof("type 4294967295")];
+
+	if (type < nitems(imsg_names))
+		return imsg_names[type];
+	snprintf(unknown, sizeof(unknown), "type %u", type);
+	return unknown;
+}
+
 /*
  * Copy the payload of imsg, which must be exactly size bytes (0: none);
  * anything else from a peer is a protocol violation and ends this process.
  */
 void
-imsg_payload(struct imsg *imsg, void *buf, size_t size, const char *what)
+payload_get(struct imsg *imsg, void *buf, size_t size)
 {
 	if (size == 0 ? imsg_get_len(imsg) != 0 :
 	    imsg_get_data(imsg, buf, size) == -1)
-		fatalx("%s: bad size %zu, expected %zu", what,
-		    imsg_get_len(imsg), size);
+		fatalx("%s: bad size %zu, expected %zu",
+		    i2s(imsg_get_type(imsg)), imsg_get_len(imsg), size);
+}
+
+/*
+ * A batch: 1 to max elements of elemsize bytes each, copied into buf (room
+ * for max).  Returns how many; any other size ends this process.
+ */
+size_t
+payload_batch(struct imsg *imsg, void *buf, size_t elemsize, size_t max)
+{
+	size_t	len;
+
+	len = imsg_get_len(imsg);
+	if (len == 0 || len % elemsize != 0 || len / elemsize > max)
+		fatalx("%s: bad size %zu, expected 1 to %zu times %zu",
+		    i2s(imsg_get_type(imsg)), len, max, elemsize);
+	payload_get(imsg, buf, len);
+	return len / elemsize;
 }

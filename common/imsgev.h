@@ -41,6 +41,8 @@ int	imsgev_compose_fd(struct imsgev *, uint32_t, int, const void *,
 	    size_t);
 int	imsgev_io(struct imsgev *, short);
 void	imsgev_close(struct imsgev *);
-void	imsg_payload(struct imsg *, void *, size_t, const char *);
+const char *i2s(uint32_t);
+void	payload_get(struct imsg *, void *, size_t);
+size_t	payload_batch(struct imsg *, void *, size_t, size_t);
 
 #endif /* IMSGEV_H */

@@ -36,8 +36,12 @@ static int		 log_verbose;
 static int		 log_quiet;
 static const char	*log_procname = "mxallowd";
 
+static char	*format_line(char *, size_t, int, const char *, va_list)
+		    __attribute__((format(printf, 4, 0)));
 static void	vlog_errno(int, int, const char *, va_list)
 		    __attribute__((format(printf, 3, 0)));
+static __dead void vfatal(int, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
 
 void
 log_init(enum log_dest dest, int facility)
@@ -74,33 +78,68 @@ log_procinit(const char *name)
 		log_procname = name;
 }
 
-/* Emit one finished line, prefixed with the process name. */
+/*
+ * Emit one finished line.  Ordinary lines are prefixed with the process
+ * name; a fatal line already names it ("fatal in capture: ...").
+ */
 static void
-emit(int pri, const char *msg)
+emit(int pri, int named, const char *msg)
 {
 	FILE	*out;
 
 	if (log_dest == LOG_DEST_SYSLOG) {
-		syslog(pri, "%s: %s", log_procname, msg);
+		if (named)
+			syslog(pri, "%s", msg);
+		else
+			syslog(pri, "%s: %s", log_procname, msg);
 		return;
 	}
 	out = log_dest == LOG_DEST_STDOUT ? stdout : stderr;
-	fprintf(out, "%s: %s\n", log_procname, msg);
+	if (named)
+		fprintf(out, "%s\n", msg);
+	else
+		fprintf(out, "%s: %s\n", log_procname, msg);
 	fflush(out);
 }
 
-/* Log fmt followed by the message for errnum (or just fmt when errnum is 0). */
+/*
+ * Format fmt, then ": " and the text of errnum when it is not 0.  fmt may
+ * be NULL: the errno text alone (or nothing).  Returns buf.
+ */
+static char *
+format_line(char *buf, size_t size, int errnum, const char *fmt, va_list ap)
+{
+	size_t	len = 0;
+	int	n;
+
+	buf[0] = '\0';
+	if (fmt != NULL && (n = vsnprintf(buf, size, fmt, ap)) > 0)
+		len = (size_t)n < size ? (size_t)n : size - 1;
+	if (errnum != 0)
+		snprintf(buf + len, size - len, "%s%s", len > 0 ? ": " : "",
+		    strerror(errnum));
+	return buf;
+}
+
 static void
 vlog_errno(int pri, int errnum, const char *fmt, va_list ap)
 {
-	char	msg[1024], line[1200];
+	char	msg[1200];
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (errnum != 0) {
-		snprintf(line, sizeof(line), "%s: %s", msg, strerror(errnum));
-		emit(pri, line);
-	} else
-		emit(pri, msg);
+	emit(pri, 0, format_line(msg, sizeof(msg), errnum, fmt, ap));
+}
+
+/* The end of fatal() and fatalx(). */
+static __dead void
+vfatal(int errnum, const char *fmt, va_list ap)
+{
+	char	msg[1200], line[1300];
+
+	format_line(msg, sizeof(msg), errnum, fmt, ap);
+	snprintf(line, sizeof(line), "fatal in %s%s%s", log_procname,
+	    msg[0] != '\0' ? ": " : "", msg);
+	emit(LOG_CRIT, 1, line);
+	exit(1);
 }
 
 void
@@ -156,9 +195,7 @@ fatal(const char *fmt, ...)
 	int	saved_errno = errno;
 
 	va_start(ap, fmt);
-	vlog_errno(LOG_CRIT, saved_errno, fmt, ap);
-	va_end(ap);
-	exit(1);
+	vfatal(saved_errno, fmt, ap);
 }
 
 void
@@ -167,7 +204,5 @@ fatalx(const char *fmt, ...)
 	va_list	ap;
 
 	va_start(ap, fmt);
-	vlog_errno(LOG_CRIT, 0, fmt, ap);
-	va_end(ap);
-	exit(1);
+	vfatal(0, fmt, ap);
 }

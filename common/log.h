@@ -19,6 +19,8 @@
 
 #include <stdarg.h>
 
+#include "compat.h"
+
 /* Where log lines go: syslog (the default), or a standard stream. */
 enum log_dest {
 	LOG_DEST_SYSLOG,
@@ -35,7 +37,11 @@ void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	fatal(const char *, ...) __attribute__((noreturn, format(printf, 1, 2)));
-void	fatalx(const char *, ...) __attribute__((noreturn, format(printf, 1, 2)));
+/*
+ * Log and exit 1.  The line reads "fatal in PROCESS: ..."; fmt may be NULL
+ * (fatal: errno's text alone), as on the out-of-memory paths.
+ */
+__dead void	fatal(const char *, ...) __attribute__((format(printf, 1, 2)));
+__dead void	fatalx(const char *, ...) __attribute__((format(printf, 1, 2)));
 
 #endif /* LOG_H */

@@ -247,7 +247,8 @@ enum mxallowd_proc {
 
 /*
  * imsg types.  Every payload is a fixed-size struct, checked for its exact
- * size on receipt.
+ * size on receipt (payload_get), or a batch of them (payload_batch); a new
+ * type needs its name in common/imsgev.c's table for i2s().
  */
 enum imsg_type {
 	IMSG_NONE,
@@ -262,6 +263,7 @@ enum imsg_type {
 	IMSG_PF_EVENTS,		/* capture -> parent: struct pf_event[1..BATCH] */
 	IMSG_CAPTURE_EOF,	/* capture -> parent: struct capture_eof */
 	IMSG_LOG_VERBOSE,	/* parent -> children: int, log_setverbose() */
+	IMSG_NTYPES		/* not a type: how many there are */
 };
 
 /* Where capture's pflog records come from (pf backend). */

@@ -39,13 +39,14 @@ void
 proctitle_init(int argc, char *argv[])
 {
 #ifdef __linux__
-	char	*end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
+	char	*end;
 	int	 i;
 
 	/* Use the area only if the strings lie end to end, as exec leaves them. */
 	for (i = 1; i < argc; i++)
 		if (argv[i] != argv[i - 1] + strlen(argv[i - 1]) + 1)
 			return;
+	end = argv[argc - 1] + strlen(argv[argc - 1]) + 1;
 	area = argv[0];
 	area_len = end - area;
 #else

@@ -37,6 +37,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "compat.h"
 #include "control.h"
 
 /* One request, as the command line spelled it. */
@@ -52,7 +53,7 @@ static int	answer(struct imsg *, uint32_t);
 static void	print_entries(struct imsg *);
 static void	get_text(struct imsg *, struct ctl_text *);
 
-__attribute__((noreturn)) static void
+static __dead void
 usage(void)
 {
 	fprintf(stderr, "usage: mxallowctl [-s socket] command [argument ...]\n"

@@ -163,6 +163,56 @@ index_networks(struct allowlist *al)
 	return 0;
 }
 
+/* What reading one file keeps between its lines. */
+struct load_state {
+	struct allowlist	*al;
+	size_t			 cap;
+};
+
+/* One line: a network, a comment, or nothing; -1 after reporting. */
+static int
+load_line(void *arg, const char *origin, unsigned int lineno, char *line)
+{
+	struct load_state	*ls = arg;
+	struct network		 n;
+	char			*p, *word, *extra;
+	char			 text[INET6_ADDRSTRLEN + 8];	/* as written */
+	const char		*why;
+
+	if ((p = strchr(line, '#')) != NULL)
+		*p = '\0';
+	p = line;
+	while ((word = strsep(&p, " \t\r\n")) != NULL && *word == '\0')
+		;
+	if (word == NULL)
+		return 0;
+	while ((extra = strsep(&p, " \t\r\n")) != NULL && *extra == '\0')
+		;
+	if (extra != NULL) {
+		conf_report("%s: one network per line, got extra \"%s\"",
+		    origin, extra);
+		return -1;
+	}
+	if (strlcpy(text, word, sizeof(text)) >= sizeof(text)) {
+		conf_report("%s: \"%s\": too long", origin, word);
+		return -1;
+	}
+	if (parse_network(word, &n, &why) == -1) {
+		conf_report("%s: \"%s\": %s", origin, text, why);
+		return -1;
+	}
+	if (ls->al->nnets >= ALLOWLIST_MAX) {
+		conf_report("%s: more than %d networks", origin,
+		    ALLOWLIST_MAX);
+		return LINES_STOP;
+	}
+	if (add_network(ls->al, &ls->cap, &n) == -1) {
+		conf_report("%s: %s", origin, strerror(errno));
+		return LINES_STOP;
+	}
+	return 0;
+}
+
 /*
  * Read path; NULL after reporting every bad line (FILE:LINE: message) or
  * an unreadable file.
@@ -170,73 +220,31 @@ index_networks(struct allowlist *al)
 struct allowlist *
 allowlist_load(const char *path)
 {
-	struct allowlist	*al;
-	struct network		 n;
+	struct load_state	 ls;
 	FILE			*fp;
-	char			*line = NULL, *p, *word, *extra;
-	char			 text[INET6_ADDRSTRLEN + 8];	/* as written */
-	const char		*why;
-	size_t			 size = 0, cap = 0;
-	unsigned int		 lineno = 0;
-	int			 errors = 0;
+	int			 errors;
 
+	memset(&ls, 0, sizeof(ls));
 	if ((fp = fopen(path, "r")) == NULL) {
 		conf_report("%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if ((al = calloc(1, sizeof(*al))) == NULL ||
-	    (al->groups = calloc(33 + 129, sizeof(*al->groups))) == NULL)
-		goto fail;
-	while (getline(&line, &size, fp) != -1) {
-		lineno++;
-		if ((p = strchr(line, '#')) != NULL)
-			*p = '\0';
-		p = line;
-		while ((word = strsep(&p, " \t\r\n")) != NULL && *word == '\0')
-			;
-		if (word == NULL)
-			continue;
-		while ((extra = strsep(&p, " \t\r\n")) != NULL &&
-		    *extra == '\0')
-			;
-		if (extra != NULL) {
-			conf_report("%s:%u: one network per line, got extra "
-			    "\"%s\"", path, lineno, extra);
-			errors++;
-		} else if (strlcpy(text, word, sizeof(text)) >= sizeof(text)) {
-			conf_report("%s:%u: \"%s\": too long", path, lineno,
-			    word);
-			errors++;
-		} else if (parse_network(word, &n, &why) == -1) {
-			conf_report("%s:%u: \"%s\": %s", path, lineno, text,
-			    why);
-			errors++;
-		} else if (al->nnets >= ALLOWLIST_MAX) {
-			conf_report("%s:%u: more than %d networks", path,
-			    lineno, ALLOWLIST_MAX);
-			errors++;
-			break;
-		} else if (add_network(al, &cap, &n) == -1)
-			goto fail;
-	}
-	if (ferror(fp)) {
+	if ((ls.al = calloc(1, sizeof(*ls.al))) == NULL ||
+	    (ls.al->groups = calloc(33 + 129, sizeof(*ls.al->groups))) ==
+	    NULL) {
 		conf_report("%s: %s", path, strerror(errno));
-		errors++;
-	}
-	free(line);
-	fclose(fp);
-	if (errors > 0) {
-		allowlist_free(al);
+		fclose(fp);
+		allowlist_free(ls.al);
 		return NULL;
 	}
-	index_networks(al);
-	return al;
- fail:
-	conf_report("%s: %s", path, strerror(errno));
-	free(line);
+	errors = conf_read_lines(fp, path, load_line, &ls);
 	fclose(fp);
-	allowlist_free(al);
-	return NULL;
+	if (errors > 0) {
+		allowlist_free(ls.al);
+		return NULL;
+	}
+	index_networks(ls.al);
+	return ls.al;
 }
 
 void

@@ -42,20 +42,26 @@
 
 struct child {
 	enum mxallowd_proc	 role;
+	void			(*dispatch)(int, short, void *);
 	pid_t			 pid;	/* 0 once reaped */
 	struct imsgev		 iev;
 	int			 ready;
 };
 
+static void	parent_dispatch_capture(int, short, void *);
+static void	parent_dispatch_resolver(int, short, void *);
+static void	child_compose_fd(struct child *, uint32_t, int, const void *,
+		    size_t);
+
 static struct child	children[] = {
-	{ .role = PROC_CAPTURE },
-	{ .role = PROC_RESOLVER },
+	{ .role = PROC_CAPTURE,	 .dispatch = parent_dispatch_capture },
+	{ .role = PROC_RESOLVER, .dispatch = parent_dispatch_resolver },
 };
-#define NCHILDREN	(sizeof(children) / sizeof(children[0]))
+#define NCHILDREN	nitems(children)
+#define CAPTURE		(&children[0])
+#define RESOLVER	(&children[1])
 
 static time_t		started;
-
-static void	children_dispatch(int, short, void *);
 
 /*
  * Neither child needs the filesystem: capture gets packets and the resolver
@@ -98,9 +104,7 @@ children_reconfigure(const struct mxallowd_conf *conf)
 	struct capture_conf	cc;
 
 	capture_conf_message(conf, &cc);
-	if (children_send(PROC_CAPTURE, IMSG_CAPTURE_CONF, &cc,
-	    sizeof(cc)) == -1)
-		fatal("compose capture conf");
+	parent_compose_capture(IMSG_CAPTURE_CONF, &cc, sizeof(cc));
 }
 
 /*
@@ -118,42 +122,18 @@ children_start(const struct mxallowd_conf *conf, const char *self,
 	started = time(NULL);
 	for (c = children; c < children + NCHILDREN; c++) {
 		c->pid = proc_start(c->role, self, logflags, &fd);
-		imsgev_init(&c->iev, fd, proc_name(c->role),
-		    children_dispatch);
+		imsgev_init(&c->iev, fd, proc_name(c->role), c->dispatch);
 		/* capture may be handed a savefile with its init message. */
 		if (c->role == PROC_CAPTURE)
 			imsgbuf_allow_fdpass(&c->iev.ibuf);
 		child_init_message(conf, &init);
-		if (imsgev_compose_fd(&c->iev, IMSG_CHILD_INIT,
+		child_compose_fd(c, IMSG_CHILD_INIT,
 		    c->role == PROC_CAPTURE ? capture_fd : -1, &init,
-		    sizeof(init)) == -1)
-			fatal("compose init");
+		    sizeof(init));
 		if (c->role == PROC_CAPTURE)
 			children_reconfigure(conf);
 		log_debug("started %s process, pid %d", proc_name(c->role),
 		    (int)c->pid);
-	}
-}
-
-/* What capture reports, for the backend that asked. */
-static void
-capture_message(struct imsg *imsg)
-{
-	switch (imsg_get_type(imsg)) {
-#ifdef __linux__
-	case IMSG_RESULTS:
-		verdict_results(imsg);
-		break;
-#endif
-	case IMSG_PF_EVENTS:
-		pf_events(imsg);
-		break;
-	case IMSG_CAPTURE_EOF:
-		pf_eof(imsg);
-		break;
-	default:
-		fatalx("capture: unexpected message type %u",
-		    imsg_get_type(imsg));
 	}
 }
 
@@ -168,64 +148,127 @@ all_ready(void)
 	return 1;
 }
 
+/* IMSG_CHILD_READY: the child has dropped its privileges. */
 static void
-children_dispatch(int fd, short event, void *arg)
+child_ready(struct child *c, struct imsg *imsg)
 {
-	struct imsgev	*iev = arg;
-	struct child	*c = (struct child *)((char *)iev -
-			    offsetof(struct child, iev));
-	struct imsg	 imsg;
-	ssize_t		 n;
+	payload_get(imsg, NULL, 0);
+	c->ready = 1;
+	log_info("%s process ready, pid %d", c->iev.peer, (int)c->pid);
+	if (all_ready())
+		log_info("startup complete");
+}
 
-	if (!imsgev_io(iev, event)) {
-		log_warnx("lost connection to %s process", iev->peer);
+/*
+ * Move what the event allows on a child's channel.  A child that went away
+ * takes the daemon down: the kernel's fail policy beats half a daemon.
+ */
+static void
+child_io(struct child *c, short event)
+{
+	if (!imsgev_io(&c->iev, event)) {
+		log_warnx("lost connection to %s process", c->iev.peer);
 		children_shutdown(1);
 	}
-	for (;;) {
-		if ((n = imsg_get(&iev->ibuf, &imsg)) == -1)
-			fatal("imsg_get from %s", iev->peer);
-		if (n == 0)
-			break;
-		switch (imsg_get_type(&imsg)) {
+}
+
+/* The next message from a child: 1, or 0 when none is complete. */
+static int
+child_get(struct child *c, struct imsg *imsg)
+{
+	ssize_t	n;
+
+	if ((n = imsg_get(&c->iev.ibuf, imsg)) == -1)
+		fatal("imsg_get from %s", c->iev.peer);
+	return n > 0;
+}
+
+/* What capture reports: verdicts asked for, pf's reports, a replay's end. */
+static void
+parent_dispatch_capture(int fd, short event, void *arg)
+{
+	struct imsg	imsg;
+	uint32_t	type;
+
+	child_io(CAPTURE, event);
+	while (child_get(CAPTURE, &imsg)) {
+		switch (type = imsg_get_type(&imsg)) {
 		case IMSG_CHILD_READY:
-			imsg_payload(&imsg, NULL, 0, "ready");
-			c->ready = 1;
-			log_info("%s process ready, pid %d", iev->peer,
-			    (int)c->pid);
-			if (all_ready())
-				log_info("startup complete");
+			child_ready(CAPTURE, &imsg);
 			break;
-		case IMSG_RDNS_ANSWER:
-			if (c->role != PROC_RESOLVER)
-				fatalx("rdns answer from %s", iev->peer);
-			rdns_answer(&imsg);
-			break;
+#ifdef __linux__
 		case IMSG_RESULTS:
+			verdict_results(&imsg);
+			break;
+#endif
 		case IMSG_PF_EVENTS:
+			pf_events(&imsg);
+			break;
 		case IMSG_CAPTURE_EOF:
-			if (c->role != PROC_CAPTURE)
-				fatalx("packet message from %s", iev->peer);
-			capture_message(&imsg);
+			pf_eof(&imsg);
 			break;
 		default:
-			fatalx("unexpected message type %u from %s",
-			    imsg_get_type(&imsg), iev->peer);
+			fatalx("unexpected %s from capture", i2s(type));
 		}
 		imsg_free(&imsg);
 	}
-	imsgev_add(iev);
+	imsgev_add(&CAPTURE->iev);
 }
 
-int
-children_send(enum mxallowd_proc role, uint32_t type, const void *data,
+/* What the resolver reports: answers to reverse-DNS questions. */
+static void
+parent_dispatch_resolver(int fd, short event, void *arg)
+{
+	struct imsg	imsg;
+	uint32_t	type;
+
+	child_io(RESOLVER, event);
+	while (child_get(RESOLVER, &imsg)) {
+		switch (type = imsg_get_type(&imsg)) {
+		case IMSG_CHILD_READY:
+			child_ready(RESOLVER, &imsg);
+			break;
+		case IMSG_RDNS_ANSWER:
+			rdns_answer(&imsg);
+			break;
+		default:
+			fatalx("unexpected %s from resolver", i2s(type));
+		}
+		imsg_free(&imsg);
+	}
+	imsgev_add(&RESOLVER->iev);
+}
+
+/* Queue a message for a child, with a descriptor to hand over (or -1). */
+static void
+child_compose_fd(struct child *c, uint32_t type, int fd, const void *data,
     size_t len)
+{
+	if (imsgev_compose_fd(&c->iev, type, fd, data, len) == -1)
+		fatal("compose %s to %s", i2s(type), c->iev.peer);
+}
+
+void
+parent_compose_capture(uint32_t type, const void *data, size_t len)
+{
+	child_compose_fd(CAPTURE, type, -1, data, len);
+}
+
+void
+parent_compose_resolver(uint32_t type, const void *data, size_t len)
+{
+	child_compose_fd(RESOLVER, type, -1, data, len);
+}
+
+/* mxallowctl log verbose|brief: both children log as the parent does. */
+void
+children_log_verbose(int verbose)
 {
 	size_t	i;
 
 	for (i = 0; i < NCHILDREN; i++)
-		if (children[i].role == role)
-			return imsgev_compose(&children[i].iev, type, data, len);
-	return -1;
+		child_compose_fd(&children[i], IMSG_LOG_VERBOSE, -1, &verbose,
+		    sizeof(verbose));
 }
 
 static struct child *
@@ -247,8 +290,9 @@ child_by_pid(pid_t pid)
 static void
 child_log_exit(const struct child *c, int status)
 {
-	const char	*name = proc_name(c->role);
+	const char	*name;
 
+	name = proc_name(c->role);
 	if (WIFSIGNALED(status))
 		log_warnx("%s process %d terminated by signal %d (%s)%s", name,
 		    (int)c->pid, WTERMSIG(status), strsignal(WTERMSIG(status)),

@@ -34,12 +34,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mxallowd.h"
+#include "compat.h"
 #include "config.h"
-
-#ifndef nitems
-#define nitems(_a)	(sizeof((_a)) / sizeof((_a)[0]))
-#endif
+#include "mxallowd.h"
 
 struct keyword;
 struct parse_state;
@@ -52,8 +49,14 @@ enum argkind {
 
 #define KW_REPEAT	0x01	/* may appear more than once in a file */
 #define KW_CMDLINE	0x02	/* command line only */
+/* What a string keyword's value must be. */
+#define KW_ABSPATH	0x04	/* an absolute path */
+#define KW_FILE		0x08	/* an absolute path to a file, not a dir */
+#define KW_NONE		0x10	/* or "none", which empties it */
+#define KW_NAME		0x20	/* letters, digits, '-' and '_' only */
 
-typedef int (*kw_handler)(struct mxallowd_conf *, const char *,
+/* Every keyword's handler; a mistake in a value is reported, then -1. */
+typedef int kw_handler(struct mxallowd_conf *, const char *,
     const struct keyword *, const char *, struct parse_state *);
 
 /* A named value of a keyword such as backend or fake-action. */
@@ -66,23 +69,28 @@ struct keyword {
 	const char		*name;
 	enum argkind		 kind;
 	int			 flags;
-	kw_handler		 handler;
+	kw_handler		*handler;
 	int			 opt;		/* OPT_* of a flag keyword */
-	size_t			 field;		/* offset of an int field */
+	size_t			 field;		/* offset of its field */
+	size_t			 size;		/* of a string field */
 	long long		 min, max;	/* range of a number */
 	const char		*unit;		/* of a number, for messages */
 	const struct choice	*choices;	/* NULL-terminated */
 };
 
 #define FIELD(f)	offsetof(struct mxallowd_conf, f)
+#define FIELDSIZE(f)	sizeof(((struct mxallowd_conf *)NULL)->f)
 #define NUMBER(name, f, lo, hi, unit) \
-	{ name, ARG_WORD, 0, set_number, 0, FIELD(f), lo, hi, unit, NULL }
+	{ name, ARG_WORD, 0, set_number, 0, FIELD(f), 0, lo, hi, unit, NULL }
 #define CHOICE(name, f, list) \
-	{ name, ARG_WORD, 0, set_choice, 0, FIELD(f), 0, 0, NULL, list }
+	{ name, ARG_WORD, 0, set_choice, 0, FIELD(f), 0, 0, 0, NULL, list }
+#define STRING(name, kind, flags, f) \
+	{ name, kind, flags, set_string, 0, FIELD(f), FIELDSIZE(f), 0, 0, \
+	    NULL, NULL }
 #define SPECIAL(name, kind, flags, handler) \
-	{ name, kind, flags, handler, 0, 0, 0, 0, NULL, NULL }
+	{ name, kind, flags, handler, 0, 0, 0, 0, 0, NULL, NULL }
 #define FLAG(name, o) \
-	{ name, ARG_NONE, 0, set_flag, o, 0, 0, 0, NULL, NULL }
+	{ name, ARG_NONE, 0, set_flag, o, 0, 0, 0, 0, NULL, NULL }
 
 static const struct choice backends[] = {
 	{ "nfqueue",	BACKEND_NFQUEUE },
@@ -96,38 +104,8 @@ static const struct choice fake_actions[] = {
 	{ NULL,		0 }
 };
 
-static int	set_config(struct mxallowd_conf *, const char *,
-		    const struct keyword *, const char *, struct parse_state *);
-static int	set_fake(struct mxallowd_conf *, const char *,
-		    const struct keyword *, const char *, struct parse_state *);
-static int	set_real(struct mxallowd_conf *, const char *,
-		    const struct keyword *, const char *, struct parse_state *);
-static int	set_pflog_if(struct mxallowd_conf *, const char *,
-		    const struct keyword *, const char *, struct parse_state *);
-static int	set_pcap_filter(struct mxallowd_conf *, const char *,
-		    const struct keyword *, const char *, struct parse_state *);
-static int	set_user(struct mxallowd_conf *, const char *,
-		    const struct keyword *, const char *, struct parse_state *);
-static int	set_chroot(struct mxallowd_conf *, const char *,
-		    const struct keyword *, const char *, struct parse_state *);
-static int	set_control_sock(struct mxallowd_conf *, const char *,
-		    const struct keyword *, const char *, struct parse_state *);
-static int	set_flag(struct mxallowd_conf *, const char *,
-		    const struct keyword *, const char *, struct parse_state *);
-static int	set_pf_table(struct mxallowd_conf *, const char *,
-		    const struct keyword *, const char *, struct parse_state *);
-static int	set_replay(struct mxallowd_conf *, const char *,
-		    const struct keyword *, const char *, struct parse_state *);
-static int	set_allowlist(struct mxallowd_conf *, const char *,
-		    const struct keyword *, const char *, struct parse_state *);
-static int	set_state_file(struct mxallowd_conf *, const char *,
-		    const struct keyword *, const char *, struct parse_state *);
-static int	set_nameserver(struct mxallowd_conf *, const char *,
-		    const struct keyword *, const char *, struct parse_state *);
-static int	set_number(struct mxallowd_conf *, const char *,
-		    const struct keyword *, const char *, struct parse_state *);
-static int	set_choice(struct mxallowd_conf *, const char *,
-		    const struct keyword *, const char *, struct parse_state *);
+static kw_handler	set_config, set_fake, set_real, set_nameserver, set_flag,
+			set_number, set_choice, set_string;
 
 /* Every keyword of the file and every long option of the command line. */
 static const struct keyword keywords[] = {
@@ -148,15 +126,22 @@ static const struct keyword keywords[] = {
 	NUMBER("rdns-max-addresses",	rdns_max_addresses, 0,
 	    RDNS_MAX_ADDRESSES_LIMIT, ""),
 	SPECIAL("nameserver",		ARG_WORD, KW_REPEAT,	set_nameserver),
-	SPECIAL("pflog-interface",	ARG_WORD, 0,		set_pflog_if),
-	SPECIAL("pf-table",	ARG_WORD, 0,		set_pf_table),
-	SPECIAL("replay",		ARG_WORD, KW_CMDLINE,	set_replay),
-	SPECIAL("pcap-filter",	ARG_REST, 0,		set_pcap_filter),
-	SPECIAL("user",		ARG_WORD, 0,		set_user),
-	SPECIAL("chroot",		ARG_WORD, 0,		set_chroot),
-	SPECIAL("control-socket",	ARG_WORD, 0,		set_control_sock),
-	SPECIAL("allowlist",	ARG_WORD, 0,		set_allowlist),
-	SPECIAL("state-file",	ARG_WORD, 0,		set_state_file),
+	STRING("pflog-interface",	ARG_WORD, 0,		pflog_if),
+	/* What pfctl accepts as a table name. */
+	STRING("pf-table",		ARG_WORD, KW_NAME,	pf_table),
+	/* A pflog savefile to replay: a dry run. */
+	STRING("replay",		ARG_WORD, KW_CMDLINE,	replay),
+	STRING("pcap-filter",		ARG_REST, 0,		pcap_filter),
+	STRING("user",			ARG_WORD, 0,		user),
+	/* chroot(2) of a relative path would depend on our cwd. */
+	STRING("chroot",		ARG_WORD, KW_ABSPATH,	chroot),
+	/* Absolute, since the daemon chdirs to "/". */
+	STRING("control-socket",	ARG_WORD, KW_ABSPATH,	control_sock),
+	/* Networks always admitted; read by the parent (allowlist.c). */
+	STRING("allowlist",		ARG_WORD, KW_ABSPATH,	allowlist),
+	/* Where the whitelist is kept across restarts; none: nowhere. */
+	STRING("state-file",		ARG_WORD, KW_FILE | KW_NONE,
+	    state_file),
 	FLAG("no-rdns-whitelist",	OPT_NO_RDNS),
 	FLAG("foreground",		OPT_FOREGROUND),
 	FLAG("stdout",			OPT_STDOUT),
@@ -165,6 +150,7 @@ static const struct keyword keywords[] = {
 
 /* What a file parse remembers so that messages can name earlier lines. */
 struct parse_state {
+	struct mxallowd_conf *conf;
 	unsigned int	lineno;
 	unsigned int	seen[nitems(keywords)];		/* line of a scalar */
 	unsigned int	fakeline[MAX_MAILSERVERS];	/* 0: not this file */
@@ -179,10 +165,9 @@ static int	conf_apply(struct mxallowd_conf *, const char *,
 static int	set_addr(struct mxallowd_conf *, const char *,
 		    const struct keyword *, const char *, struct parse_state *,
 		    int);
-static int	set_string(const char *, const struct keyword *, char *,
-		    size_t, const char *);
-static int	parse_line(struct mxallowd_conf *, const char *, char *,
-		    struct parse_state *);
+static int	string_check(const char *, const struct keyword *,
+		    const char *);
+static int	parse_line(void *, const char *, unsigned int, char *);
 static char	*skip_blanks(char *);
 static char	*trim(char *);
 
@@ -434,64 +419,6 @@ set_addr(struct mxallowd_conf *conf, const char *origin,
 	return 0;
 }
 
-/* pf table names: what pfctl accepts, and no longer than pf allows. */
-static int
-set_pf_table(struct mxallowd_conf *conf, const char *origin,
-    const struct keyword *kw, const char *arg, struct parse_state *ps)
-{
-	const char	*p;
-
-	for (p = arg; *p != '\0'; p++) {
-		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_') {
-			conf_err(origin, "%s: \"%s\" may only hold letters, "
-			    "digits, '-' and '_'", kw->name, arg);
-			return -1;
-		}
-	}
-	return set_string(origin, kw, conf->pf_table, sizeof(conf->pf_table),
-	    arg);
-}
-
-/* A file of networks always admitted; read by the parent (allowlist.c). */
-static int
-set_allowlist(struct mxallowd_conf *conf, const char *origin,
-    const struct keyword *kw, const char *arg, struct parse_state *ps)
-{
-	if (arg[0] != '/') {
-		conf_err(origin, "%s: \"%s\" is not an absolute path",
-		    kw->name, arg);
-		return -1;
-	}
-	return set_string(origin, kw, conf->allowlist,
-	    sizeof(conf->allowlist), arg);
-}
-
-/* Where the parent keeps the whitelist across restarts; none: nowhere. */
-static int
-set_state_file(struct mxallowd_conf *conf, const char *origin,
-    const struct keyword *kw, const char *arg, struct parse_state *ps)
-{
-	if (strcmp(arg, "none") == 0) {
-		memset(conf->state_file, 0, sizeof(conf->state_file));
-		return 0;
-	}
-	if (arg[0] != '/' || arg[strlen(arg) - 1] == '/') {
-		conf_err(origin, "%s: \"%s\" is neither an absolute path to "
-		    "a file nor none", kw->name, arg);
-		return -1;
-	}
-	return set_string(origin, kw, conf->state_file,
-	    sizeof(conf->state_file), arg);
-}
-
-/* A savefile of pflog records to replay (command line only). */
-static int
-set_replay(struct mxallowd_conf *conf, const char *origin,
-    const struct keyword *kw, const char *arg, struct parse_state *ps)
-{
-	return set_string(origin, kw, conf->replay, sizeof(conf->replay), arg);
-}
-
 /* The resolver's servers; without any, /etc/resolv.conf's are used. */
 static int
 set_nameserver(struct mxallowd_conf *conf, const char *origin,
@@ -557,70 +484,62 @@ set_choice(struct mxallowd_conf *conf, const char *origin,
 	return -1;
 }
 
-/* Zero the whole buffer too, so that configurations memcmp. */
+/* What a string keyword's flags allow; -1 after reporting why not. */
 static int
-set_string(const char *origin, const struct keyword *kw, char *dst,
-    size_t dstsize, const char *arg)
+string_check(const char *origin, const struct keyword *kw, const char *arg)
 {
-	if (strlen(arg) >= dstsize) {
-		conf_err(origin, "%s: value too long (at most %zu characters)",
-		    kw->name, dstsize - 1);
+	const char	*p;
+
+	if (kw->flags & KW_NAME) {
+		for (p = arg; *p != '\0'; p++) {
+			if (!isalnum((unsigned char)*p) && *p != '-' &&
+			    *p != '_') {
+				conf_err(origin, "%s: \"%s\" may only hold "
+				    "letters, digits, '-' and '_'", kw->name,
+				    arg);
+				return -1;
+			}
+		}
+	}
+	if ((kw->flags & KW_FILE) &&
+	    (arg[0] != '/' || arg[strlen(arg) - 1] == '/')) {
+		conf_err(origin, "%s: \"%s\" is %s an absolute path to a "
+		    "file%s", kw->name, arg, kw->flags & KW_NONE ? "neither" :
+		    "not", kw->flags & KW_NONE ? " nor none" : "");
 		return -1;
 	}
-	memset(dst, 0, dstsize);
-	strlcpy(dst, arg, dstsize);
+	if ((kw->flags & KW_ABSPATH) && arg[0] != '/') {
+		conf_err(origin, "%s: \"%s\" is not an absolute path",
+		    kw->name, arg);
+		return -1;
+	}
 	return 0;
 }
 
+/*
+ * A string or path, checked by the keyword's flags, into its char array;
+ * the whole array is zeroed first, so that configurations memcmp.
+ */
 static int
-set_pflog_if(struct mxallowd_conf *conf, const char *origin,
+set_string(struct mxallowd_conf *conf, const char *origin,
     const struct keyword *kw, const char *arg, struct parse_state *ps)
 {
-	return set_string(origin, kw, conf->pflog_if, sizeof(conf->pflog_if),
-	    arg);
-}
+	char	*dst = (char *)conf + kw->field;
 
-static int
-set_pcap_filter(struct mxallowd_conf *conf, const char *origin,
-    const struct keyword *kw, const char *arg, struct parse_state *ps)
-{
-	return set_string(origin, kw, conf->pcap_filter,
-	    sizeof(conf->pcap_filter), arg);
-}
-
-static int
-set_user(struct mxallowd_conf *conf, const char *origin,
-    const struct keyword *kw, const char *arg, struct parse_state *ps)
-{
-	return set_string(origin, kw, conf->user, sizeof(conf->user), arg);
-}
-
-static int
-set_chroot(struct mxallowd_conf *conf, const char *origin,
-    const struct keyword *kw, const char *arg, struct parse_state *ps)
-{
-	/* chroot(2) of a relative path would depend on our cwd. */
-	if (arg[0] != '/') {
-		conf_err(origin, "%s: \"%s\" is not an absolute path",
-		    kw->name, arg);
+	if ((kw->flags & KW_NONE) && strcmp(arg, "none") == 0) {
+		memset(dst, 0, kw->size);
+		return 0;
+	}
+	if (string_check(origin, kw, arg) == -1)
+		return -1;
+	if (strlen(arg) >= kw->size) {
+		conf_err(origin, "%s: value too long (at most %zu characters)",
+		    kw->name, kw->size - 1);
 		return -1;
 	}
-	return set_string(origin, kw, conf->chroot, sizeof(conf->chroot),
-	    arg);
-}
-
-/* mxallowctl's socket; absolute, since the daemon chdirs to "/". */
-static int
-set_control_sock(struct mxallowd_conf *conf, const char *origin,
-    const struct keyword *kw, const char *arg, struct parse_state *ps)
-{
-	if (arg[0] != '/') {
-		conf_err(origin, "%s: \"%s\" is not an absolute path",
-		    kw->name, arg);
-		return -1;
-	}
-	return set_string(origin, kw, conf->control_sock,
-	    sizeof(conf->control_sock), arg);
+	memset(dst, 0, kw->size);
+	strlcpy(dst, arg, kw->size);
+	return 0;
 }
 
 static int
@@ -657,12 +576,13 @@ trim(char *p)
 
 /* One line of the file; returns -1 after printing its error. */
 static int
-parse_line(struct mxallowd_conf *conf, const char *origin, char *line,
-    struct parse_state *ps)
+parse_line(void *state, const char *origin, unsigned int lineno, char *line)
 {
+	struct parse_state	*ps = state;
 	const struct keyword	*kw;
 	char			*p, *name, *arg, *end, *extra;
 
+	ps->lineno = lineno;
 	p = skip_blanks(line);
 	if (*p == '\0' || *p == '#')
 		return 0;
@@ -728,7 +648,45 @@ parse_line(struct mxallowd_conf *conf, const char *origin, char *line,
 	default:
 		return -1;
 	}
-	return conf_apply(conf, origin, kw, arg, ps);
+	return conf_apply(ps->conf, origin, kw, arg, ps);
+}
+
+/*
+ * The line reader of mxallowd.conf and of the allowlist: each line of fp
+ * goes to fn with its origin ("FILE:LINE") and number; a line with a NUL
+ * byte in it is reported instead.  fn returns 0, -1 after reporting an
+ * error, or LINES_STOP to report no more.  Returns the number of errors.
+ */
+int
+conf_read_lines(FILE *fp, const char *path,
+    int (*fn)(void *, const char *, unsigned int, char *), void *arg)
+{
+	char		 origin[PATH_MAX + 32];
+	char		*line = NULL;
+	size_t		 linesize = 0;
+	ssize_t		 linelen;
+	unsigned int	 lineno = 0;
+	int		 errors = 0, rv;
+
+	while ((linelen = getline(&line, &linesize, fp)) != -1) {
+		snprintf(origin, sizeof(origin), "%s:%u", path, ++lineno);
+		if (memchr(line, '\0', linelen) != NULL) {
+			conf_err(origin, "NUL character in line");
+			errors++;
+			continue;
+		}
+		if ((rv = fn(arg, origin, lineno, line)) == 0)
+			continue;
+		errors++;
+		if (rv == LINES_STOP)
+			break;
+	}
+	if (ferror(fp)) {
+		conf_report("%s: %s", path, strerror(errno));
+		errors++;
+	}
+	free(line);
+	return errors;
 }
 
 int
@@ -736,11 +694,7 @@ conf_parse_file(struct mxallowd_conf *conf, const char *path, int must_exist)
 {
 	struct parse_state	 ps;
 	FILE			*fp;
-	char			 origin[PATH_MAX + 32];
-	char			*line = NULL;
-	size_t			 linesize = 0;
-	ssize_t			 linelen;
-	int			 errors = 0;
+	int			 errors;
 
 	if ((fp = fopen(path, "r")) == NULL) {
 		if (errno == ENOENT && !must_exist)
@@ -749,22 +703,8 @@ conf_parse_file(struct mxallowd_conf *conf, const char *path, int must_exist)
 		return 1;
 	}
 	memset(&ps, 0, sizeof(ps));
-	while ((linelen = getline(&line, &linesize, fp)) != -1) {
-		ps.lineno++;
-		snprintf(origin, sizeof(origin), "%s:%u", path, ps.lineno);
-		if (memchr(line, '\0', linelen) != NULL) {
-			conf_err(origin, "NUL character in line");
-			errors++;
-			continue;
-		}
-		if (parse_line(conf, origin, line, &ps) == -1)
-			errors++;
-	}
-	if (ferror(fp)) {
-		conf_report("%s: %s", path, strerror(errno));
-		errors++;
-	}
-	free(line);
+	ps.conf = conf;
+	errors = conf_read_lines(fp, path, parse_line, &ps);
 	fclose(fp);
 	return errors;
 }

@@ -48,6 +48,15 @@ int	 conf_set(struct mxallowd_conf *, const char *, const char *,
  */
 int	 conf_parse_file(struct mxallowd_conf *, const char *, int);
 
+/*
+ * Call fn for each line of fp (read from path), with "FILE:LINE" and the
+ * line number; fn returns 0, -1 after reporting, or LINES_STOP to end the
+ * reading.  Returns the number of errors, reported as FILE:LINE: message.
+ */
+#define LINES_STOP	(-2)
+int	 conf_read_lines(FILE *, const char *,
+	    int (*)(void *, const char *, unsigned int, char *), void *);
+
 /* Whole-configuration checks; prints "ORIGIN: message", returns errors. */
 int	 conf_check(const struct mxallowd_conf *, const char *);
 

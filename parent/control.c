@@ -535,11 +535,7 @@ control_log_verbose(struct ctl_conn *c, struct imsg *imsg)
 	}
 	v = req.verbose;
 	log_setverbose(v);
-	if (children_send(PROC_CAPTURE, IMSG_LOG_VERBOSE, &v, sizeof(v)) ==
-	    -1 ||
-	    children_send(PROC_RESOLVER, IMSG_LOG_VERBOSE, &v, sizeof(v)) ==
-	    -1)
-		fatal("compose log verbose");
+	children_log_verbose(v);
 	log_info("control: log %s", v ? "verbose" : "brief");
 	control_answer(c, CTL_OK, "log %s", v ? "verbose" : "brief");
 }

@@ -96,7 +96,7 @@ static size_t			 ncli;
 static struct mxallowd_conf	 conf;		/* the running one */
 static struct allowlist		*allowlist;
 
-__attribute__((noreturn)) static void
+static __dead void
 usage(void)
 {
 	fprintf(stderr, "usage: mxallowd [-bdFnqsv] [-c file] "
@@ -363,7 +363,7 @@ main(int argc, char *argv[])
 		if (lo.verbose)
 			conf_print(stdout, &conf);
 		else
-			printf("configuration OK\n");
+			fprintf(stderr, "configuration OK\n");
 		exit(0);
 	}
 

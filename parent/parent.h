@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "compat.h"
 #include "mxallowd.h"
 #include "whitelist.h"
 
@@ -58,9 +59,11 @@ void	children_start(const struct mxallowd_conf *, const char *,
 	    char *const [], int);
 void	children_reap(void);
 void	children_log_status(void);
-void	children_shutdown(int) __attribute__((noreturn));
-int	children_send(enum mxallowd_proc, uint32_t, const void *, size_t);
+__dead void children_shutdown(int);
 void	children_reconfigure(const struct mxallowd_conf *);
+void	children_log_verbose(int);
+void	parent_compose_capture(uint32_t, const void *, size_t);
+void	parent_compose_resolver(uint32_t, const void *, size_t);
 
 /* control.c */
 void	control_init(const char *);

@@ -208,18 +208,17 @@ void
 pf_events(struct imsg *imsg)
 {
 	struct pf_event	events[PKT_BATCH_MAX];
-	size_t		len = imsg_get_len(imsg), n, i;
+	size_t		n, i;
 
 	if (conf == NULL)
-		fatalx("pf events, but the pf backend is not in use");
-	if (len == 0 || len % sizeof(events[0]) != 0 || len > sizeof(events))
-		fatalx("pf events from capture: bad size %zu", len);
-	n = len / sizeof(events[0]);
-	imsg_payload(imsg, events, len, "pf events");
+		fatalx("%s, but the pf backend is not in use",
+		    i2s(imsg_get_type(imsg)));
+	n = payload_batch(imsg, events, sizeof(events[0]), nitems(events));
 	for (i = 0; i < n; i++) {
 		if (events[i].class < PKT_FAKE ||
 		    events[i].class > PKT_MALFORMED)
-			fatalx("capture: bad class %u", events[i].class);
+			fatalx("%s: bad class %u", i2s(imsg_get_type(imsg)),
+			    events[i].class);
 		pf_event(&events[i]);
 	}
 }
@@ -231,8 +230,9 @@ pf_eof(struct imsg *imsg)
 	struct capture_eof	eof;
 
 	if (conf == NULL || !dry_run)
-		fatalx("capture reached the end of a savefile not replayed");
-	imsg_payload(imsg, &eof, sizeof(eof), "capture eof");
+		fatalx("%s: the end of a savefile not replayed",
+		    i2s(imsg_get_type(imsg)));
+	payload_get(imsg, &eof, sizeof(eof));
 	log_info("replay of %s done: %llu records", conf->replay,
 	    (unsigned long long)eof.records);
 	children_shutdown(0);

@@ -178,8 +178,9 @@ void
 policy_restore(const struct mxaddr *a, time_t remaining,
     enum wl_reason reason, int confirmed)
 {
-	time_t	now = policy_now();
+	time_t	now;
 
+	now = policy_now();
 	if (remaining <= 0 ||
 	    whitelist_add(wl, a, now, remaining, reason) == WL_FULL)
 		return;
@@ -202,8 +203,9 @@ policy_delete(const struct mxaddr *a)
 size_t
 policy_flush(void)
 {
-	size_t	n = whitelist_count(wl);
+	size_t	n;
 
+	n = whitelist_count(wl);
 	whitelist_free(wl);
 	if ((wl = whitelist_new(conf->max_entries, conf->whitelist_prefix4,
 	    conf->whitelist_prefix6)) == NULL)

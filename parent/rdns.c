@@ -61,8 +61,9 @@ bucket_of(const struct mxaddr *a)
 static int *
 question_link(const struct mxaddr *a)
 {
-	int	*link = bucket_of(a);
+	int	*link;
 
+	link = bucket_of(a);
 	while (*link != -1 &&
 	    memcmp(&questions[*link].source, a, sizeof(*a)) != 0)
 		link = &questions[*link].next;
@@ -73,9 +74,10 @@ question_link(const struct mxaddr *a)
 static int
 question_remove(const struct mxaddr *a)
 {
-	int	*link = question_link(a), i = *link;
+	int	*link, i;
 
-	if (i == -1)
+	link = question_link(a);
+	if ((i = *link) == -1)
 		return 0;
 	*link = questions[i].next;
 	questions[i].next = free_head;
@@ -98,9 +100,7 @@ send_resolver_conf(const struct mxallowd_conf *conf)
 		rc.nnameservers = resolvconf_nameservers(RESOLV_CONF,
 		    rc.nameserver, MAX_NAMESERVERS);
 	rc.max_addresses = max_addresses;
-	if (children_send(PROC_RESOLVER, IMSG_RESOLVER_CONF, &rc,
-	    sizeof(rc)) == -1)
-		fatal("send configuration to resolver");
+	parent_compose_resolver(IMSG_RESOLVER_CONF, &rc, sizeof(rc));
 }
 
 /*
@@ -155,9 +155,7 @@ rdns_lookup(const struct mxaddr *source)
 
 	memset(&req, 0, sizeof(req));
 	req.source = *source;
-	if (children_send(PROC_RESOLVER, IMSG_RDNS_REQUEST, &req,
-	    sizeof(req)) == -1)
-		fatal("send lookup to resolver");
+	parent_compose_resolver(IMSG_RDNS_REQUEST, &req, sizeof(req));
 	stats.rdns_lookups++;
 }
 
@@ -175,17 +173,18 @@ rdns_answer(struct imsg *imsg)
 	char			src[INET6_ADDRSTRLEN];
 	uint32_t		i;
 
-	imsg_payload(imsg, &a, sizeof(a), "rdns answer");
+	payload_get(imsg, &a, sizeof(a));
 	/* The hard limit: a reload may lower the cap under a lookup. */
 	if (!af_valid(&a.source) || a.naddrs > RDNS_MAX_ADDRESSES_LIMIT ||
 	    a.status < RDNS_CONFIRMED || a.status > RDNS_FAILED ||
 	    memchr(a.name, '\0', sizeof(a.name)) == NULL)
-		fatalx("rdns answer: malformed");
+		fatalx("%s: malformed", i2s(imsg_get_type(imsg)));
 	for (i = 0; i < a.naddrs; i++)
 		if (!af_valid(&a.addrs[i]))
-			fatalx("rdns answer: bad address");
+			fatalx("%s: bad address", i2s(imsg_get_type(imsg)));
 	if (!question_remove(&a.source))
-		fatalx("resolver answered about %s, which was not asked",
+		fatalx("%s about %s, which was not asked",
+		    i2s(imsg_get_type(imsg)),
 		    mxaddr_ntop(&a.source, src, sizeof(src)));
 	/* Only ever shown: a lying resolver can only make it lie. */
 	if (a.inflight_peak > stats.rdns_inflight_peak)

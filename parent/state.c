@@ -445,9 +445,10 @@ static int
 parse_magic(const char *line, char *why, size_t whylen)
 {
 	const char	*errstr;
-	size_t		 len = strlen(STATE_MAGIC);
+	size_t		 len;
 	long long	 version;
 
+	len = strlen(STATE_MAGIC);
 	if (strncmp(line, STATE_MAGIC, len) != 0 || line[len] != ' ') {
 		snprintf(why, whylen, "not a mxallowd state file (the first "
 		    "line is not \"%s %d\")", STATE_MAGIC, STATE_VERSION);
@@ -588,10 +589,11 @@ move_aside(const char *file, char *aside, size_t len)
 {
 	struct stat	st;
 	struct tm	tm;
-	time_t		now = time(NULL);
+	time_t		now;
 	char		stamp[32];
 	int		i;
 
+	now = time(NULL);
 	if (localtime_r(&now, &tm) == NULL ||
 	    strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm) == 0)
 		strlcpy(stamp, "unknown", sizeof(stamp));

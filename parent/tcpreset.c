@@ -123,61 +123,68 @@ tcp_checksum(uint8_t *tcp, const uint8_t *src, const uint8_t *dst,
 	put16(tcp + 16, fold(sum));
 }
 
-static int
-send4(const struct pkt_info *syn)
+/* Where a reset goes: syn's source, port 0 (raw sockets ignore it). */
+static socklen_t
+reset_dest(const struct pkt_info *syn, struct sockaddr_storage *to)
 {
-	uint8_t			pkt[IP4_HDRLEN + TCP_HDRLEN];
-	struct sockaddr_in	sin;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)to;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)to;
 
-	memset(pkt, 0, sizeof(pkt));
-	pkt[0] = 0x45;
-	put16(pkt + 2, sizeof(pkt));
-	pkt[8] = RST_TTL;
-	pkt[9] = IPPROTO_TCP;
-	memcpy(pkt + 12, &syn->dst.u.ip4, 4);	/* from the fake address */
-	memcpy(pkt + 16, &syn->src.u.ip4, 4);
-	/* The kernel fills in the IP header checksum and an id. */
-	build_tcp(pkt + IP4_HDRLEN, syn);
-	tcp_checksum(pkt + IP4_HDRLEN, pkt + 12, pkt + 16, 4);
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr = syn->src.u.ip4;
-	return sendto(raw4, pkt, sizeof(pkt), 0, (struct sockaddr *)&sin,
-	    sizeof(sin)) == -1 ? -1 : 0;
+	memset(to, 0, sizeof(*to));
+	if (syn->src.af == AF_INET) {
+		sin->sin_family = AF_INET;
+		sin->sin_addr = syn->src.u.ip4;
+		return sizeof(*sin);
+	}
+	sin6->sin6_family = AF_INET6;
+	sin6->sin6_addr = syn->src.u.ip6;
+	return sizeof(*sin6);
 }
 
+/*
+ * The reset for syn, from its destination (the fake address) back to its
+ * source, on the raw socket of its family.  The kernel fills in an IPv4
+ * header's checksum and id.
+ */
 static int
-send6(const struct pkt_info *syn)
+send_reset(const struct pkt_info *syn)
 {
 	uint8_t			pkt[IP6_HDRLEN + TCP_HDRLEN];
-	struct sockaddr_in6	sin6;
+	struct sockaddr_storage	to;
+	size_t			hlen, alen, addrs;
 
 	memset(pkt, 0, sizeof(pkt));
-	pkt[0] = 0x60;
-	put16(pkt + 4, TCP_HDRLEN);
-	pkt[6] = IPPROTO_TCP;
-	pkt[7] = RST_TTL;
-	memcpy(pkt + 8, &syn->dst.u.ip6, 16);
-	memcpy(pkt + 24, &syn->src.u.ip6, 16);
-	build_tcp(pkt + IP6_HDRLEN, syn);
-	tcp_checksum(pkt + IP6_HDRLEN, pkt + 8, pkt + 24, 16);
-
-	memset(&sin6, 0, sizeof(sin6));
-	sin6.sin6_family = AF_INET6;
-	sin6.sin6_addr = syn->src.u.ip6;
-	return sendto(raw6, pkt, sizeof(pkt), 0, (struct sockaddr *)&sin6,
-	    sizeof(sin6)) == -1 ? -1 : 0;
+	if (syn->src.af == AF_INET) {
+		hlen = IP4_HDRLEN;
+		alen = 4;
+		addrs = 12;		/* source, then destination */
+		pkt[0] = 0x45;
+		put16(pkt + 2, IP4_HDRLEN + TCP_HDRLEN);
+		pkt[8] = RST_TTL;
+		pkt[9] = IPPROTO_TCP;
+	} else {
+		hlen = IP6_HDRLEN;
+		alen = 16;
+		addrs = 8;
+		pkt[0] = 0x60;
+		put16(pkt + 4, TCP_HDRLEN);
+		pkt[6] = IPPROTO_TCP;
+		pkt[7] = RST_TTL;
+	}
+	memcpy(pkt + addrs, syn->dst.u.bytes, alen);
+	memcpy(pkt + addrs + alen, syn->src.u.bytes, alen);
+	build_tcp(pkt + hlen, syn);
+	tcp_checksum(pkt + hlen, pkt + addrs, pkt + addrs + alen, alen);
+	return sendto(syn->src.af == AF_INET ? raw4 : raw6, pkt,
+	    hlen + TCP_HDRLEN, 0, (struct sockaddr *)&to,
+	    reset_dest(syn, &to)) == -1 ? -1 : 0;
 }
 
 /* Reset the connection that syn opens; failures are counted, not fatal. */
 void
 tcpreset_send(const struct pkt_info *syn)
 {
-	int	rv;
-
-	rv = syn->src.af == AF_INET ? send4(syn) : send6(syn);
-	if (rv == -1) {
+	if (send_reset(syn) == -1) {
 		stats.reset_errors++;
 		log_debug("reset: %s", strerror(errno));
 	} else

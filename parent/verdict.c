@@ -65,9 +65,7 @@ batch_flush(void)
 
 	if (nbatch == 0)
 		return;
-	if (children_send(PROC_CAPTURE, IMSG_PACKETS, batch,
-	    nbatch * sizeof(batch[0])) == -1)
-		fatal("send packets to capture");
+	parent_compose_capture(IMSG_PACKETS, batch, nbatch * sizeof(batch[0]));
 	for (i = 0; i < nbatch; i++)
 		pending[(pending_head + npending++) % pending_cap] = batch[i].id;
 	nbatch = 0;
@@ -130,20 +128,17 @@ void
 verdict_results(struct imsg *imsg)
 {
 	struct pkt_result	results[PKT_BATCH_MAX];
-	size_t			len = imsg_get_len(imsg), n, i;
+	size_t			n, i;
 
-	if (len == 0 || len % sizeof(results[0]) != 0 ||
-	    len > sizeof(results))
-		fatalx("results from capture: bad size %zu", len);
-	n = len / sizeof(results[0]);
-	imsg_payload(imsg, results, len, "results");
+	n = payload_batch(imsg, results, sizeof(results[0]), nitems(results));
 	for (i = 0; i < n; i++) {
 		if (npending == 0 || results[i].id != pending[pending_head])
-			fatalx("capture answered for packet %u, not asked",
-			    results[i].id);
+			fatalx("%s: an answer for packet %u, not asked",
+			    i2s(imsg_get_type(imsg)), results[i].id);
 		if (results[i].class < PKT_FAKE ||
 		    results[i].class > PKT_MALFORMED)
-			fatalx("capture: bad class %u", results[i].class);
+			fatalx("%s: bad class %u", i2s(imsg_get_type(imsg)),
+			    results[i].class);
 		pending_head = (pending_head + 1) % pending_cap;
 		npending--;
 		nfqueue_verdict(results[i].id, verdict_decide(&results[i]));

@@ -228,8 +228,7 @@ static void
 answer_send(struct rdns_answer *a)
 {
 	a->inflight_peak = inflight_peak;
-	if (child_send(IMSG_RDNS_ANSWER, a, sizeof(*a)) == -1)
-		fatal("send rdns answer");
+	child_compose(IMSG_RDNS_ANSWER, a, sizeof(*a));
 }
 
 /* Answer a request without a lookup: too busy, or nothing to ask. */
@@ -564,9 +563,10 @@ resolver_request(struct imsg *imsg)
 	struct rdns_answer	 a;
 	struct lookup		 key, *l;
 
-	imsg_payload(imsg, &req, sizeof(req), "rdns request");
+	payload_get(imsg, &req, sizeof(req));
 	if (mxaddr_clean(&req.source, &key.source) == -1)
-		fatalx("rdns request: bad address family %u", req.source.af);
+		fatalx("%s: bad address family %u", i2s(imsg_get_type(imsg)),
+		    req.source.af);
 
 	if (cache_get(&key.source, &a)) {
 		answer_send(&a);
@@ -673,15 +673,16 @@ resolver_conf(struct imsg *imsg)
 	uint32_t		i;
 	int			servers_changed;
 
-	imsg_payload(imsg, &rc, sizeof(rc), "resolver conf");
+	payload_get(imsg, &rc, sizeof(rc));
 	if (rc.nnameservers > MAX_NAMESERVERS ||
 	    rc.max_addresses > RDNS_MAX_ADDRESSES_LIMIT)
-		fatalx("resolver conf: bad counts");
+		fatalx("%s: bad counts", i2s(imsg_get_type(imsg)));
 	memset(&clean, 0, sizeof(clean));
 	for (i = 0; i < rc.nnameservers; i++)
 		if (mxaddr_clean(&rc.nameserver[i], &clean.nameserver[i]) ==
 		    -1)
-			fatalx("resolver conf: bad nameserver address family");
+			fatalx("%s: bad nameserver address family",
+			    i2s(imsg_get_type(imsg)));
 	clean.nnameservers = rc.nnameservers;
 	clean.max_addresses = rc.max_addresses;
 
@@ -733,7 +734,7 @@ resolver_dispatch(struct imsg *imsg)
 		resolver_request(imsg);
 		break;
 	default:
-		fatalx("unexpected message type %u", imsg_get_type(imsg));
+		fatalx("unexpected %s from parent", i2s(imsg_get_type(imsg)));
 	}
 }
 

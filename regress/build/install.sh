@@ -24,4 +24,4 @@ check "installs the systemd unit" test -f "$unit"
 check "systemd unit runs the installed binary" grep -qx 'ExecStart=/opt/mx/sbin/mxallowd -F' "$unit"
 check "systemd unit has no placeholder left" test -z "$(grep -F '@' "$unit")"
 check "installed example config passes configtest" \
-    test "$("$d/sbin/mxallowd" -n -c "$d/share/examples/mxallowd/mxallowd.conf")" = "configuration OK"
+    test "$("$d/sbin/mxallowd" -n -c "$d/share/examples/mxallowd/mxallowd.conf" 2>&1 >/dev/null)" = "configuration OK"

@@ -53,7 +53,7 @@ for conf in ok/*.conf; do
 	name=${conf%.conf}
 	expect "$name" 0 "$name.expected" /dev/null -nv -c "$conf"
 	roundtrip "$name-roundtrip"
-	expect "$name-configtest" 0 "$SCRATCH/configok" /dev/null -n -c "$conf"
+	expect "$name-configtest" 0 /dev/null "$SCRATCH/configok" -n -c "$conf"
 done
 
 for conf in fail/*.conf; do
@@ -193,7 +193,7 @@ expect cmdline-last-wins 0 "$SCRATCH/want" /dev/null -nv -c /dev/null \
     -f 192.0.2.1 -r 192.0.2.2 -t 10 -Q 1 -t 20 -Q 2
 
 # Everything on the command line; -c /dev/null keeps /etc out of it.
-expect cmdline-configtest 0 "$SCRATCH/configok" /dev/null -n -c /dev/null \
+expect cmdline-configtest 0 /dev/null "$SCRATCH/configok" -n -c /dev/null \
     -f 192.0.2.1 -r 2001:db8::2 -Q 0
 
 # --replay is a pf-backend dry run.
@@ -265,9 +265,9 @@ expect missing-file 1 /dev/null "$SCRATCH/want" -n -c ok/does-not-exist.conf
 
 # The shipped example parses, and so does it with every commented-out
 # setting turned on.
-expect etc-example 0 "$SCRATCH/configok" /dev/null -n -c ../../etc/mxallowd.conf
+expect etc-example 0 /dev/null "$SCRATCH/configok" -n -c ../../etc/mxallowd.conf
 sed -E 's/^#([a-z0-9-]+( |$))/\1/' ../../etc/mxallowd.conf >"$SCRATCH/example.conf"
-expect etc-example-uncommented 0 "$SCRATCH/configok" /dev/null \
+expect etc-example-uncommented 0 /dev/null "$SCRATCH/configok" \
     -n -c "$SCRATCH/example.conf"
 
 # CRLF line ends are white space.

@@ -40,8 +40,6 @@
 
 #include <imsg.h>
 
-#include "imsgev.h"
-#include "log.h"
 #include "unit.h"
 
 #define HDR		IMSG_HEADER_SIZE
@@ -904,64 +902,6 @@ out:
 	chan_close(&c);
 }
 
-/*
- * imsg_payload(), which every receiver in the daemon uses: a payload of
- * exactly the expected size is copied; any other size ends the process
- * (exit status 1) with a line naming the message, in a forked child here.
- */
-static void
-t_payload_size(const char *name, size_t sent, size_t expected)
-{
-	struct chan	 c;
-	struct imsg	 m;
-	uint8_t		 data[64], buf[64];
-	char		 line[256];
-	ssize_t		 n;
-	pid_t		 pid;
-	int		 errpipe[2] = { -1, -1 }, status, have = 0;
-
-	memset(data, 0xa5, sizeof(data));
-	memset(line, 0, sizeof(line));
-	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
-	REQUIRE(imsg_compose(&c.a, 7, 0, 0, -1, sent ? data : NULL,
-	    sent) == 1, "compose");
-	REQUIRE(pump(&c.a, &c.b, &m) > 0, "message missing");
-	have = 1;
-	REQUIRE(pipe(errpipe) == 0, "pipe: %s", strerror(errno));
-	REQUIRE((pid = fork()) != -1, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		dup2(errpipe[1], STDERR_FILENO);
-		log_init(LOG_DEST_STDERR, 0);
-		imsg_payload(&m, buf, expected, "test message");
-		_exit(memcmp(buf, data, expected) == 0 ? 0 : 2);
-	}
-	close(errpipe[1]);
-	errpipe[1] = -1;
-	n = read(errpipe[0], line, sizeof(line) - 1);
-	REQUIRE(waitpid(pid, &status, 0) == pid, "waitpid");
-	REQUIRE(WIFEXITED(status), "child died of a signal");
-	if (sent == expected) {
-		REQUIRE(WEXITSTATUS(status) == 0, "exact size: exit %d, "
-		    "stderr %s", WEXITSTATUS(status), line);
-	} else {
-		REQUIRE(WEXITSTATUS(status) == 1, "bad size accepted "
-		    "(exit %d)", WEXITSTATUS(status));
-		snprintf((char *)buf, sizeof(buf), "bad size %zu, expected %zu",
-		    sent, expected);
-		REQUIRE(n > 0 && strstr(line, "test message") != NULL &&
-		    strstr(line, (char *)buf) != NULL, "log line: %s", line);
-	}
-	pass(name);
-out:
-	if (have)
-		imsg_free(&m);
-	if (errpipe[0] != -1)
-		close(errpipe[0]);
-	if (errpipe[1] != -1)
-		close(errpipe[1]);
-	chan_close(&c);
-}
-
 int
 main(void)
 {
@@ -991,11 +931,5 @@ main(void)
 	t_create_add_close();
 	t_forward();
 	t_queuelen_flush();
-	t_payload_size("payload_exact_size", 16, 16);
-	t_payload_size("payload_empty_expected_empty", 0, 0);
-	t_payload_size("payload_short_fatal", 15, 16);
-	t_payload_size("payload_long_fatal", 17, 16);
-	t_payload_size("payload_unexpected_data_fatal", 4, 0);
-	t_payload_size("payload_missing_fatal", 0, 16);
 	return unit_exit_status();
 }
