@@ -30,6 +30,7 @@
 #include <arpa/inet.h>
 
 #include <err.h>
+#include <getopt.h>
 #include <imsg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -53,10 +54,12 @@ static int	answer(struct imsg *, uint32_t);
 static void	print_entries(struct imsg *);
 static void	get_text(struct imsg *, struct ctl_text *);
 
+/* -h: the usage on stdout, exit 0; a mistake: on stderr, exit 1. */
 static __dead void
-usage(void)
+usage(int status)
 {
-	fprintf(stderr, "usage: mxallowctl [-s socket] command [argument ...]\n"
+	fprintf(status == 0 ? stdout : stderr,
+	    "usage: mxallowctl [-hV] [-s socket] command [argument ...]\n"
 	    "commands:\n"
 	    "\tshow whitelist\n"
 	    "\tshow stats\n"
@@ -65,7 +68,7 @@ usage(void)
 	    "\tflush\n"
 	    "\treload\n"
 	    "\tlog verbose | log brief\n");
-	exit(1);
+	exit(status);
 }
 
 /* The address as the daemon will want it; refused here when it is not one. */
@@ -128,7 +131,7 @@ parse(int argc, char *argv[], struct request *req)
 		req->data = &lg;
 		req->len = sizeof(lg);
 	} else
-		usage();
+		usage(1);
 }
 
 static int
@@ -239,6 +242,13 @@ answer(struct imsg *imsg, uint32_t type)
 	    imsg_get_type(imsg));
 }
 
+static const struct option longopts[] = {
+	{ "help",	no_argument,		NULL,	'h' },
+	{ "socket",	required_argument,	NULL,	's' },
+	{ "version",	no_argument,		NULL,	'V' },
+	{ NULL,		0,			NULL,	0 }
+};
+
 int
 main(int argc, char *argv[])
 {
@@ -249,19 +259,24 @@ main(int argc, char *argv[])
 	ssize_t		 n;
 	int		 ch, fd, done = 0;
 
-	while ((ch = getopt(argc, argv, "s:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "hs:V", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'h':
+			usage(0);
 		case 's':
 			path = optarg;
 			break;
+		case 'V':
+			printf("mxallowctl %s\n", MXALLOWD_VERSION);
+			exit(0);
 		default:
-			usage();
+			usage(1);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc < 1)
-		usage();
+		usage(1);
 	parse(argc, argv, &req);
 
 	fd = connect_to(path);

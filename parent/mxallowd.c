@@ -23,12 +23,10 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <event.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +62,8 @@ static const struct option longopts[] = {
 	{ "stdout",		no_argument,		NULL, 's' },
 	{ "whitelist-time",	required_argument,	NULL, 't' },
 	{ "verbose",		no_argument,		NULL, 'v' },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ "version",		no_argument,		NULL, 'V' },
 	{ "user",		required_argument,	NULL, 0 },
 	{ "chroot",		required_argument,	NULL, 0 },
 	{ "control-socket",	required_argument,	NULL, 0 },
@@ -81,7 +81,7 @@ static const struct option longopts[] = {
 	{ "replay",		required_argument,	NULL, 0 },
 	{ NULL,			0,			NULL, 0 }
 };
-static const char shortopts[] = "bc:dFf:l:np:Q:qr:st:vX:";
+static const char shortopts[] = "bc:dFf:hl:np:Q:qr:st:VvX:";
 
 /* A command-line option that sets a configuration keyword. */
 struct cli_setting {
@@ -96,20 +96,24 @@ static size_t			 ncli;
 static struct mxallowd_conf	 conf;		/* the running one */
 static struct allowlist		*allowlist;
 
+/* -h: the usage on stdout, exit 0; a mistake: on stderr, exit 1. */
 static __dead void
-usage(void)
+usage(int status)
 {
-	fprintf(stderr, "usage: mxallowd [-bdFnqsv] [-c file] "
-	    "[-f fake-mailserver] [-l pcap-filter]\n"
-	    "\t[-p pflog-interface] [-Q queue-num] [-r real-mailserver] "
-	    "[-t whitelist-time]\n"
-	    "\t[--backend nfqueue|pf] [--chroot dir] [--fake-action reset|drop]\n"
-	    "\t[--control-socket path]\n"
-	    "\t[--max-entries n] [--nameserver address] [--queue-maxlen n]\n"
-	    "\t[--pf-table name] [--rdns-max-addresses n] [--replay savefile]\n"
-	    "\t[--state-file path|none] [--user name]\n"
-	    "\t[--whitelist-prefix4 bits] [--whitelist-prefix6 bits]\n");
-	exit(1);
+	fprintf(status == 0 ? stdout : stderr,
+	    "usage: mxallowd [-bdFhnqsVv] [-c file] [-f fake-mailserver] "
+	    "[-l pcap-filter]\n"
+	    "\t[-p pflog-interface] [-Q queue-num] [-r real-mailserver]\n"
+	    "\t[-t whitelist-time] [--allowlist file] [--backend nfqueue|pf]\n"
+	    "\t[--chroot dir] [--control-socket path] "
+	    "[--fake-action reset|drop]\n"
+	    "\t[--max-entries n] [--nameserver address] [--pf-table name]\n"
+	    "\t[--queue-maxlen n] [--rdns-max-addresses n] "
+	    "[--replay savefile]\n"
+	    "\t[--state-file path|none] [--user name] "
+	    "[--whitelist-prefix4 bits]\n"
+	    "\t[--whitelist-prefix6 bits]\n");
+	exit(status);
 }
 
 static const char *
@@ -121,44 +125,6 @@ keyword_of(int ch)
 		if (o->val == ch)
 			return o->name;
 	return NULL;
-}
-
-/* The user must exist before anything starts; say how to make one. */
-static void
-check_user(const char *user)
-{
-	if (getpwnam(user) != NULL)
-		return;
-#ifdef __OpenBSD__
-	fprintf(stderr, "mxallowd: user %s does not exist; create it with: "
-	    "useradd -d /var/empty -s /sbin/nologin %s\n", user, user);
-#else
-	fprintf(stderr, "mxallowd: user %s does not exist; create it with: "
-	    "useradd -r -d /nonexistent -s /usr/sbin/nologin %s\n", user, user);
-#endif
-	exit(1);
-}
-
-/*
- * capture's root: created root-owned when missing; refused when another user
- * could write to it or when it holds anything.
- */
-static void
-check_chroot(const char *dir)
-{
-	struct stat	 st;
-	DIR		*d;
-	struct dirent	*de;
-
-	root_directory(dir, 0755, "chroot", &st);
-	if ((d = opendir(dir)) == NULL)
-		err(1, "chroot %s", dir);
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") != 0 &&
-		    strcmp(de->d_name, "..") != 0)
-			errx(1, "chroot %s is not empty (%s)", dir, de->d_name);
-	}
-	closedir(d);
 }
 
 static void
@@ -200,6 +166,13 @@ read_configuration(struct mxallowd_conf *c, struct allowlist **al)
 		if (conf_set(c, CONF_ORIGIN_CMDLINE, cli[i].keyword,
 		    cli[i].arg) == -1)
 			errors++;
+	/*
+	 * Without -c a missing file is no error, the command line may say it
+	 * all; when it does not, the missing file is the news.
+	 */
+	if (errors == 0 && conffile == NULL && (c->nfake == 0 ||
+	    c->nreal == 0) && access(origin, F_OK) == -1 && errno == ENOENT)
+		conf_report("%s: %s", origin, strerror(ENOENT));
 	if (errors == 0)
 		errors = conf_check(c, origin);
 	*al = NULL;
@@ -291,6 +264,7 @@ int
 main(int argc, char *argv[])
 {
 	struct child_logopts		 lo;
+	struct stat			 st;
 	struct event			 ev_sig[5];
 	static const int		 sigs[] = { SIGTERM, SIGINT, SIGCHLD,
 					    SIGUSR1, SIGHUP };
@@ -318,6 +292,11 @@ main(int argc, char *argv[])
 		case 'd':
 			lo.debug = 1;
 			break;
+		case 'h':
+			usage(0);
+		case 'V':
+			printf("mxallowd %s\n", MXALLOWD_VERSION);
+			exit(0);
 		case 'n':
 			configtest = 1;
 			break;
@@ -336,7 +315,7 @@ main(int argc, char *argv[])
 		default:
 		keyword:
 			if (ch == '?' || (ch != 0 && keyword_of(ch) == NULL))
-				usage();
+				usage(1);
 			cli[ncli].keyword = ch == 0 ? longopts[longindex].name :
 			    keyword_of(ch);
 			if (optarg != NULL &&
@@ -347,7 +326,7 @@ main(int argc, char *argv[])
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(1);
 
 	if (role != NULL) {
 		if (proc_lookup(role, &proc) == -1 || proc == PROC_PARENT)
@@ -359,11 +338,19 @@ main(int argc, char *argv[])
 
 	if (read_configuration(&conf, &allowlist) > 0)
 		exit(1);
+	/*
+	 * -n: would the daemon start?  The file and the system as start-up
+	 * checks them, the firewall aside.  -nv: the configuration as read,
+	 * written out in full, the file's syntax only.
+	 */
 	if (configtest) {
-		if (lo.verbose)
+		if (lo.verbose) {
 			conf_print(stdout, &conf);
-		else
-			fprintf(stderr, "configuration OK\n");
+			exit(0);
+		}
+		if (preflight(&conf) > 0)
+			exit(1);
+		fprintf(stderr, "configuration OK\n");
 		exit(0);
 	}
 
@@ -382,16 +369,21 @@ main(int argc, char *argv[])
 #endif
 	if (geteuid() != 0)
 		errx(1, "need root privileges");
-	check_user(conf.user);
-	check_chroot(conf.chroot);
+	if (preflight(&conf) > 0)
+		exit(1);
+	root_directory(conf.chroot, 0755, "chroot", &st);
 	state_init(&conf);
 	self = proc_self_path(argv[0]);
 	/* Not for a dry run, which must not take a running daemon's socket. */
 	if (conf.replay[0] == '\0')
 		control_init(conf.control_sock);
 
-	log_init(lo.debug ? LOG_DEST_STDERR : lo.to_stdout ? LOG_DEST_STDOUT :
-	    LOG_DEST_SYSLOG, LOG_DAEMON);
+	/*
+	 * Until the daemon detaches, problems go to the terminal (or to the
+	 * service manager's journal, which reads stderr), then to syslog.
+	 */
+	log_init(lo.to_stdout && !lo.debug ? LOG_DEST_STDOUT : LOG_DEST_STDERR,
+	    LOG_DAEMON);
 	log_procinit(proc_name(PROC_PARENT));
 	log_setverbose(lo.verbose);
 	log_setquiet(lo.quiet);
@@ -413,6 +405,8 @@ main(int argc, char *argv[])
 		if (daemon(0, lo.to_stdout) == -1)
 			fatal("daemon");
 	}
+	if (!lo.debug && !lo.to_stdout)
+		log_init(LOG_DEST_SYSLOG, LOG_DAEMON);
 	proctitle_set(proc_name(PROC_PARENT));
 	log_info("starting, version %s", MXALLOWD_VERSION);
 

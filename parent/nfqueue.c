@@ -72,6 +72,49 @@ nfqueue_config(struct nlmsghdr *nlh)
 	    -1 : 0;
 }
 
+/*
+ * The netlink port bound to our queue in this network namespace, from
+ * /proc/net/netfilter/nfnetlink_queue ("queue portid ..." a line), or 0.
+ */
+static unsigned int
+queue_holder(void)
+{
+	FILE		*fp;
+	unsigned int	 q, port, holder = 0;
+	char		 line[256];
+
+	if ((fp = fopen("/proc/net/netfilter/nfnetlink_queue", "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "%u %u", &q, &port) == 2 && q == queue_num)
+			holder = port;
+	fclose(fp);
+	return holder;
+}
+
+/*
+ * Binding the queue failed.  Linux 6.x answers EPERM, not EBUSY, for a
+ * queue another socket holds, so look before blaming privileges.
+ */
+static __dead void
+bind_failed(int error)
+{
+	unsigned int	port;
+
+	if ((port = queue_holder()) != 0)
+		fatalx("nfqueue %u is already bound by another process "
+		    "(netlink port %u, usually that process's pid): stop it, "
+		    "or choose another queue-num", queue_num, port);
+	if (error == EBUSY || error == EEXIST)
+		fatalx("nfqueue %u is already bound by another process: stop "
+		    "it, or choose another queue-num", queue_num);
+	if (error == EPERM)
+		fatalx("nfqueue %u: permission denied: binding a queue needs "
+		    "CAP_NET_ADMIN (run mxallowd as root)", queue_num);
+	errno = error;
+	fatal("bind nfqueue %u", queue_num);
+}
+
 int
 nfqueue_open(const struct mxallowd_conf *conf, nfqueue_packet_cb cb)
 {
@@ -91,15 +134,8 @@ nfqueue_open(const struct mxallowd_conf *conf, nfqueue_packet_cb cb)
 
 	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, queue_num);
 	nfq_nlmsg_cfg_put_cmd(nlh, AF_INET, NFQNL_CFG_CMD_BIND);
-	if (nfqueue_config(nlh) == -1) {
-		if (errno == EBUSY || errno == EEXIST)
-			fatalx("nfqueue %u is already bound by another "
-			    "process", queue_num);
-		if (errno == EPERM)
-			fatalx("nfqueue %u: permission denied (needs "
-			    "CAP_NET_ADMIN)", queue_num);
-		fatal("bind nfqueue %u", queue_num);
-	}
+	if (nfqueue_config(nlh) == -1)
+		bind_failed(errno);
 
 	/* The headers are all we look at; see PKT_COPY_MAX. */
 	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, queue_num);

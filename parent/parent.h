@@ -129,8 +129,13 @@ unsigned int	resolvconf_nameservers(const char *, struct mxaddr *,
 /* mxallowd.c */
 int	parent_reload(void);
 
+/* preflight.c */
+int	preflight(const struct mxallowd_conf *);
+
 /* rootdir.c */
 struct stat;
+void	path_dir(const char *, char *, size_t);
+int	root_directory_check(const char *, const char *, struct stat *);
 void	root_directory(const char *, mode_t, const char *, struct stat *);
 
 /* stats.c */

@@ -100,7 +100,6 @@ struct saving {
 };
 
 static const char	*state_file(const struct mxallowd_conf *);
-static void		 dir_of(const char *, char *, size_t);
 static void		 remove_leftovers(const char *);
 static void		 state_timer(int, short, void *);
 static void		 save_entry(const struct wl_view *, void *);
@@ -121,21 +120,6 @@ state_file(const struct mxallowd_conf *conf)
 	return conf->state_file;
 }
 
-/* The directory part of an absolute path. */
-static void
-dir_of(const char *file, char *d, size_t len)
-{
-	char	*slash;
-
-	strlcpy(d, file, len);
-	if ((slash = strrchr(d, '/')) == NULL)
-		strlcpy(d, ".", len);
-	else if (slash == d)
-		d[1] = '\0';
-	else
-		*slash = '\0';
-}
-
 /*
  * Before daemonizing, so that a problem shows on the terminal: the
  * directory is created root-owned 0700 when missing, and refused when
@@ -144,19 +128,15 @@ dir_of(const char *file, char *d, size_t len)
 void
 state_init(const struct mxallowd_conf *conf)
 {
-	struct stat	 st, cst;
+	struct stat	 st;
 	char		 d[PATH_MAX];
 	const char	*file;
 
+	/* preflight() has checked it is not the chroot, which stays empty. */
 	if ((file = state_file(conf)) == NULL)
 		return;
-	dir_of(file, d, sizeof(d));
+	path_dir(file, d, sizeof(d));
 	root_directory(d, 0700, "state-file directory", &st);
-	/* The chroot must stay empty for the next start. */
-	if (stat(conf->chroot, &cst) == 0 && cst.st_dev == st.st_dev &&
-	    cst.st_ino == st.st_ino)
-		errx(1, "state-file %s must not be in the chroot %s", file,
-		    conf->chroot);
 }
 
 /*
@@ -186,7 +166,7 @@ state_start(const struct mxallowd_conf *conf)
 		return;
 	}
 	strlcpy(path, file, sizeof(path));
-	dir_of(path, dir, sizeof(dir));
+	path_dir(path, dir, sizeof(dir));
 }
 
 /* Temporary files of a write that a crash interrupted. */
@@ -199,7 +179,7 @@ remove_leftovers(const char *file)
 	const char	*base;
 	size_t		 len;
 
-	dir_of(file, d, sizeof(d));
+	path_dir(file, d, sizeof(d));
 	base = strrchr(file, '/') != NULL ? strrchr(file, '/') + 1 : file;
 	if ((size_t)snprintf(prefix, sizeof(prefix), "%s%s", base,
 	    TMP_SUFFIX) >= sizeof(prefix))
@@ -411,7 +391,7 @@ state_save(const char *file, size_t *n)
 		goto fail;
 	}
 	/* The new name is on disk only once its directory is. */
-	dir_of(file, d, sizeof(d));
+	path_dir(file, d, sizeof(d));
 	if ((fd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
 	    fsync(fd) == -1) {
 		saved = errno;

@@ -11,10 +11,27 @@ for p in $PKGS; do
 	    missing="$missing $p"
 done
 if [ -n "$missing" ]; then
-	echo "installing:$missing"
+	echo "deps.sh: installing:$missing"
+	# Another apt or dpkg (unattended-upgrades, a second shell) may hold
+	# the lock: apt waits for it, saying so, up to LOCK_WAIT seconds.
+	lockwait="-o DPkg::Lock::Timeout=${LOCK_WAIT:-600}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	echo "deps.sh: apt-get update (waits up to ${LOCK_WAIT:-600} s for the dpkg lock)"
+	apt-get $lockwait update -q | grep -v '^\(Hit\|Get\|Ign\):' || true
+	echo "deps.sh: apt-get install"
+	apt-get $lockwait install -y -q --no-install-recommends $missing |
+	    grep -E '^(Setting up|Unpacking|E:)' || true
+	# The pipe hid apt's status: check that everything is there now.
+	for p in $missing; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		    grep -q 'ok installed' || {
+			echo "deps.sh: $p did not install" >&2
+			exit 1
+		}
+	done
+	echo "deps.sh: done"
+else
+	echo "deps.sh: every package is installed"
 fi
 if ! getent passwd _mxallowd >/dev/null; then
 	echo "creating user _mxallowd"

@@ -24,6 +24,23 @@ check "found the long options ($(echo $longopts | wc -w))" test "$(echo $longopt
 for opt in $longopts; do
 	check "mxallowd.8 documents --$opt" grep -qE "^\.(It )?Fl .*-$opt( |$)|Fl -$opt" "$TOP/mxallowd.8"
 done
+# SYNOPSIS and usage() name every option: a long one without a short form
+# as --NAME, one with a short form by its letter.
+synopsis=$(sed -n '/^\.Sh SYNOPSIS/,/^\.Sh /p' "$TOP/mxallowd.8")
+usage=$("$TOP/mxallowd" -h 2>&1)
+check "mxallowd -h exits 0" "$TOP/mxallowd" -h
+check "mxallowd -V prints the version" test "$("$TOP/mxallowd" -V)" = \
+    "mxallowd $(sed -n 's/^#define MXALLOWD_VERSION[^"]*"\(.*\)"/\1/p' "$TOP/common/mxallowd.h")"
+while read -r opt letter; do
+	if [ "$letter" = 0 ]; then
+		check "SYNOPSIS names --$opt" grep -qE "^\.Op Fl -$opt( |$)" <<<"$synopsis"
+		check "usage() names --$opt" grep -qE "\[--$opt( |\])" <<<"$usage"
+	else
+		check "SYNOPSIS names -$letter (--$opt)" grep -qE "^\.Op Fl ([a-zA-Z]*$letter[a-zA-Z]*$|$letter( |$))" <<<"$synopsis"
+		check "usage() names -$letter (--$opt)" grep -qE "\[-([a-zA-Z]*$letter[a-zA-Z]*\]|$letter )" <<<"$usage"
+	fi
+done < <(sed -n "s/^	{ \"\([a-z0-9-]*\)\",[^,]*,[^,]*, '\?\([a-zA-Z0-9]\)'\? }.*/\1 \2/p" "$TOP/parent/mxallowd.c")
+
 # Short options: the getopt string, less the hidden -X.
 shortopts=$(sed -n 's/^static const char shortopts\[\] = "\(.*\)";/\1/p' "$TOP/parent/mxallowd.c" | tr -d ':X')
 for ((i = 0; i < ${#shortopts}; i++)); do

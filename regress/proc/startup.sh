@@ -36,11 +36,33 @@ if command -v setpriv >/dev/null; then
 	    "$MXALLOWD" -d -c "$conf"
 fi
 
-# configtest needs neither root nor the user.
-out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$MXALLOWD" -n -c "$conf" --user _nosuchuser_mx 2>&1)
-check "configtest works unprivileged, without the user" test "$out" = "configuration OK"
+# configtest needs no root (what it checks, see configtest.sh).
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$MXALLOWD" -n -c "$conf" 2>&1)
+check "configtest works unprivileged" test "$out" = "configuration OK"
 check "configtest created no chroot dir" test ! -e "$SCRATCH/empty"
 
 expect_refusal "backend pf refused on Linux at startup" \
     'backend pf is only available on OpenBSD' \
     "$MXALLOWD" -d -c "$conf" --backend pf
+
+# A queue another process has bound: said so (Linux 6.x answers EPERM,
+# which must not read as missing privileges), with that process's port,
+# on the terminal even without -d.
+ns=mxallowd-startup-$$
+if ip netns add "$ns" 2>/dev/null; then
+	trap 'stop_daemon; ip netns del "$ns" 2>/dev/null; rm -rf "$SCRATCH"' EXIT
+	DAEMON_NETNS=$ns start_daemon "$conf"
+	if wait_log 'startup complete' 30; then
+		sed "s|$SCRATCH/control.sock|$SCRATCH/control2.sock|" "$conf" >"$SCRATCH/second.conf"
+		out=$(ip netns exec "$ns" "$MXALLOWD" -F -c "$SCRATCH/second.conf" 2>&1); rc=$?
+		check "second daemon on a bound queue: exit 1 (rc=$rc)" test $rc -eq 1
+		check "second daemon: names the queue and the holder ($out)" test "$out" = \
+		    "fatal in parent: nfqueue 23 is already bound by another process (netlink port $DAEMON_PID, usually that process's pid): stop it, or choose another queue-num"
+	else
+		fail "second daemon on a bound queue: the first did not start: $(tail -3 "$DAEMON_LOG")"
+	fi
+	stop_daemon
+	ip netns del "$ns"
+else
+	fail "second daemon on a bound queue: ip netns add $ns"
+fi
