@@ -4,7 +4,8 @@
 set -e
 PKGS="build-essential pkg-config clang libevent-dev libpcap-dev
     libnetfilter-queue-dev libmnl-dev libbsd-dev mandoc iptables iproute2
-    netcat-openbsd util-linux procps dnsmasq-base valgrind gdb nftables"
+    netcat-openbsd util-linux procps dnsmasq-base valgrind gdb nftables
+    debhelper dpkg-dev lintian"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -25,3 +25,18 @@ check "systemd unit runs the installed binary" grep -qx 'ExecStart=/opt/mx/sbin/
 check "systemd unit has no placeholder left" test -z "$(grep -F '@' "$unit")"
 check "installed example config passes configtest" \
     test "$("$d/sbin/mxallowd" -n -c "$d/share/examples/mxallowd/mxallowd.conf" 2>&1 >/dev/null)" = "configuration OK"
+check "installs /etc/mxallowd.conf from the example" cmp -s "$TOP/etc/mxallowd.conf" "$SCRATCH/dest/etc/mxallowd.conf"
+check "creates the state directory, root only" test "$(stat -c '%a' "$SCRATCH/dest/var/lib/mxallowd")" = 700
+
+# A second install keeps the administrator's configuration.
+echo "# mine" >"$SCRATCH/dest/etc/mxallowd.conf"
+make -s -C "$TOP" install DESTDIR="$SCRATCH/dest" PREFIX=/opt/mx >"$SCRATCH/out" 2>&1
+check "install again: /etc/mxallowd.conf kept" test "$(cat "$SCRATCH/dest/etc/mxallowd.conf")" = "# mine"
+check "install again: says it kept it" grep -q "keeping $SCRATCH/dest/etc/mxallowd.conf" "$SCRATCH/out"
+
+# uninstall: the programs go, the administrator's data stays.
+make -s -C "$TOP" uninstall DESTDIR="$SCRATCH/dest" PREFIX=/opt/mx >"$SCRATCH/out" 2>&1
+check "uninstall: programs, manuals, unit, example gone" \
+    test -z "$(find "$SCRATCH/dest/opt/mx" -type f)"
+check "uninstall: configuration and state directory stay" \
+    test -f "$SCRATCH/dest/etc/mxallowd.conf" -a -d "$SCRATCH/dest/var/lib/mxallowd"
