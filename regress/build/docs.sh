@@ -58,3 +58,12 @@ check "found the keyword table ($(echo $keywords | wc -w) keywords)" \
 for kw in $keywords; do
 	check "mxallowd.conf.5 documents $kw" grep -qE "^\.It Ic $kw( |$)" "$TOP/mxallowd.conf.5"
 done
+
+# HISTORY names every keyword the original mxallowd did not have (its
+# options, from its manual: ../shared/seeds/000_*.txt) as new.
+original=" no-rdns-whitelist config whitelist-time stdout quiet fake-mailserver real-mailserver foreground queue-num pflog-interface pcap-filter "
+history=$(sed -n '/^\.Sh HISTORY/,/^\.Sh /p' "$TOP/mxallowd.conf.5")
+for kw in $keywords; do
+	case $original in *" $kw "*) continue ;; esac
+	check "mxallowd.conf.5 HISTORY names $kw as new" grep -qE "^\.Ic $kw( |$)" <<<"$history"
+done
