@@ -17,63 +17,104 @@
 /*
  * SipHash-2-4, a keyed hash for tables whose keys an attacker chooses (the
  * sources of SYNs): with a random key per process, nobody can aim many keys
- * at one bucket.
+ * at one bucket.  Written from the description in Aumasson and Bernstein,
+ * "SipHash: a fast short-input PRF" (2012), and checked against its test
+ * vector in regress/unit/siphash_test.c.
  */
 
+#include <endian.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "siphash.h"
 
-static uint64_t
-le64(const uint8_t *p)
+/* The paper's internal state v0, v1, v2, v3. */
+struct sipstate {
+	uint64_t	 v0, v1, v2, v3;
+};
+
+/* The 8 bytes at p as a little-endian number, whatever the host's order. */
+static inline uint64_t
+word_le(const uint8_t *p)
 {
-	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
-	    (uint64_t)p[3] << 24 | (uint64_t)p[4] << 32 |
-	    (uint64_t)p[5] << 40 | (uint64_t)p[6] << 48 |
-	    (uint64_t)p[7] << 56;
+	uint64_t	 w;
+
+	memcpy(&w, p, sizeof(w));
+	return le64toh(w);
 }
 
-#define ROTL64(x, b)	(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND do {							\
-	v0 += v1; v1 = ROTL64(v1, 13); v1 ^= v0; v0 = ROTL64(v0, 32);	\
-	v2 += v3; v3 = ROTL64(v3, 16); v3 ^= v2;			\
-	v0 += v3; v3 = ROTL64(v3, 21); v3 ^= v0;			\
-	v2 += v1; v1 = ROTL64(v1, 17); v1 ^= v2; v2 = ROTL64(v2, 32);	\
-} while (0)
+static inline uint64_t
+rotl(uint64_t x, unsigned int n)
+{
+	return x << n | x >> (64 - n);
+}
 
-/* SipHash-2-4 (Aumasson and Bernstein) of in[len] under a 16-byte key. */
+/* SipRound: the paper's two add-rotate-xor halves, side by side. */
+static inline void
+sipround(struct sipstate *s)
+{
+	s->v0 += s->v1;
+	s->v2 += s->v3;
+	s->v1 = rotl(s->v1, 13);
+	s->v3 = rotl(s->v3, 16);
+	s->v1 ^= s->v0;
+	s->v3 ^= s->v2;
+	s->v0 = rotl(s->v0, 32);
+	s->v2 += s->v1;
+	s->v0 += s->v3;
+	s->v1 = rotl(s->v1, 17);
+	s->v3 = rotl(s->v3, 21);
+	s->v1 ^= s->v2;
+	s->v3 ^= s->v0;
+	s->v2 = rotl(s->v2, 32);
+}
+
+/* Compression of one message word: c = 2 SipRounds. */
+static inline void
+absorb(struct sipstate *s, uint64_t m)
+{
+	s->v3 ^= m;
+	sipround(s);
+	sipround(s);
+	s->v0 ^= m;
+}
+
+/* SipHash-2-4 of in[len] under a 16-byte key. */
 uint64_t
 siphash24(const uint8_t *key, const uint8_t *in, size_t len)
 {
-	uint64_t	 k0 = le64(key), k1 = le64(key + 8);
-	uint64_t	 v0 = k0 ^ 0x736f6d6570736575ULL;
-	uint64_t	 v1 = k1 ^ 0x646f72616e646f6dULL;
-	uint64_t	 v2 = k0 ^ 0x6c7967656e657261ULL;
-	uint64_t	 v3 = k1 ^ 0x7465646279746573ULL;
-	uint64_t	 m, b = (uint64_t)len << 56;
-	size_t		 i, j;
+	struct sipstate	 s;
+	uint8_t		 last[8];
+	uint64_t	 k0, k1;
+	const uint8_t	*end = in + (len & ~(size_t)7);
+	size_t		 i;
 
-	for (i = 0; i + 8 <= len; i += 8) {
-		m = le64(in + i);
-		v3 ^= m;
-		SIPROUND;
-		SIPROUND;
-		v0 ^= m;
-	}
-	for (j = 0; i + j < len; j++)
-		b |= (uint64_t)in[i + j] << (8 * j);
-	v3 ^= b;
-	SIPROUND;
-	SIPROUND;
-	v0 ^= b;
-	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
+	/* Initialisation: the key over "somepseudorandomlygeneratedbytes". */
+	k0 = word_le(key);
+	k1 = word_le(key + 8);
+	s.v0 = k0 ^ 0x736f6d6570736575ULL;
+	s.v1 = k1 ^ 0x646f72616e646f6dULL;
+	s.v2 = k0 ^ 0x6c7967656e657261ULL;
+	s.v3 = k1 ^ 0x7465646279746573ULL;
+
+	for (; in < end; in += 8)
+		absorb(&s, word_le(in));
+
+	/* The last word: the 0 to 7 bytes left, then len mod 256 on top. */
+	memset(last, 0, sizeof(last));
+	for (i = 0; i < (len & 7); i++)
+		last[i] = in[i];
+	last[7] = (uint8_t)len;
+	absorb(&s, word_le(last));
+
+	/* Finalisation: d = 4 SipRounds. */
+	s.v2 ^= 0xff;
+	sipround(&s);
+	sipround(&s);
+	sipround(&s);
+	sipround(&s);
+	return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
 }
 
 /* The hash of an address: its 16 bytes and its family. */

@@ -15,10 +15,13 @@
  */
 
 /*
- * libFuzzer harness: the imsg reader.  The input, at most 64 KiB of it,
- * is what the peer wrote on a socketpair before closing it; the reader
- * takes messages until EOF or an error, reads each payload with a few
- * sizes, and frees everything (leaks are findings too).
+ * libFuzzer harness: the imsg reader.  The input's first byte picks how
+ * the rest reaches the reader (in pieces of 1, 3, 16, 100 or 4096 bytes
+ * with a read after each, or all at once) and the reader's maxsize; the
+ * rest, at most 64 KiB of it, is what the peer writes on a socketpair
+ * before closing it.  The reader takes messages until EOF or an error,
+ * reads each payload with a few sizes, and frees everything (leaks are
+ * findings too).
  */
 
 #include <sys/types.h>
@@ -77,36 +80,55 @@ drain(struct imsgbuf *ib)
 	}
 }
 
+/* Write up to n more bytes of the input; what the socket refuses waits. */
+static size_t
+feed(int fd, const uint8_t *data, size_t n)
+{
+	ssize_t	 w;
+
+	do {
+		w = write(fd, data, n);
+	} while (w == -1 && errno == EINTR);
+	return w == -1 ? 0 : (size_t)w;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct imsgbuf	 ib;
-	size_t		 off = 0;
-	ssize_t		 n;
-	int		 sv[2], r, rounds;
+	static const size_t	 pieces[] = { 1, 3, 16, 100, 4096, MAX_INPUT };
+	static const uint32_t	 limits[] = { 0, 64, 1000, 100000 };
+	struct imsgbuf		 ib;
+	size_t			 piece, off = 0;
+	uint32_t		 limit;
+	int			 sv[2], r, rounds;
 
+	if (size == 0)
+		return 0;
+	piece = pieces[data[0] % 6];
+	limit = limits[data[0] / 6 % 4];
+	data++;
+	size--;
 	if (size > MAX_INPUT)
 		size = MAX_INPUT;
+	if (size > piece * (MAX_ROUNDS / 2))	/* a read for every piece */
+		size = piece * (MAX_ROUNDS / 2);
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
 		abort();
 	set_nonblock(sv[0]);
 	set_nonblock(sv[1]);
-
-	/* The socket buffer holds 64 KiB; what it refuses is dropped. */
-	while (off < size) {
-		n = write(sv[0], data + off, size - off);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		off += n;
-	}
-	close(sv[0]);
-
 	if (imsgbuf_init(&ib, sv[1]) == -1)
 		abort();
+	if (limit != 0 && imsgbuf_set_maxsize(&ib, limit) == -1)
+		abort();
+
 	for (rounds = 0; rounds < MAX_ROUNDS; rounds++) {
+		if (sv[0] != -1 && off < size)
+			off += feed(sv[0], data + off,
+			    size - off < piece ? size - off : piece);
+		if (sv[0] != -1 && off == size) {
+			close(sv[0]);
+			sv[0] = -1;
+		}
 		r = imsgbuf_read(&ib);
 		if (drain(&ib) == -1 || r != 1)
 			break;
@@ -114,6 +136,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rounds == MAX_ROUNDS)
 		abort();
 	imsgbuf_clear(&ib);
+	if (sv[0] != -1)
+		close(sv[0]);
 	close(sv[1]);
 	return 0;
 }

@@ -27,6 +27,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -46,9 +47,6 @@
 #define WAIT_MS		2000
 
 static volatile sig_atomic_t	 got_sigpipe;
-
-
-
 
 /* Both ends of a socketpair, each wrapped in an imsgbuf. */
 struct chan {
@@ -157,6 +155,34 @@ closep(int *fd)
 	*fd = -1;
 }
 
+/* Descriptors this process holds, from /proc/self/fd; -1 if unreadable. */
+static int
+count_fds(void)
+{
+	DIR		*d;
+	struct dirent	*e;
+	int		 n = 0;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;			/* less the directory's own */
+}
+
+/* Bytes waiting on fd right now, without waiting for more. */
+static int
+pending(int fd)
+{
+	struct pollfd	 pfd;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	return poll(&pfd, 1, 0) == 1;
+}
+
 /* Raw header + payload as the peer would put it on the wire. */
 static size_t
 craft(unsigned char *raw, uint32_t type, uint32_t len, uint32_t peerid,
@@ -172,6 +198,34 @@ craft(unsigned char *raw, uint32_t type, uint32_t len, uint32_t peerid,
 	if (datalen > 0)
 		memcpy(raw + sizeof(h), data, datalen);
 	return sizeof(h) + datalen;
+}
+
+/* Raw bytes in one sendmsg(2), fd attached, as a peer could send them. */
+static int
+send_with_fd(int sock, const void *raw, size_t len, int fd)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cbuf;
+	struct cmsghdr	*cmsg;
+	struct msghdr	 msg;
+	struct iovec	 iov;
+
+	iov.iov_base = (void *)raw;
+	iov.iov_len = len;
+	memset(&msg, 0, sizeof(msg));
+	memset(&cbuf, 0, sizeof(cbuf));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf.buf;
+	msg.msg_controllen = sizeof(cbuf.buf);
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == (ssize_t)len ? 0 : -1;
 }
 
 static void
@@ -500,6 +554,9 @@ t_get_data(void)
 	/* as on OpenBSD, reading consumes the payload */
 	REQUIRE(imsg_get_len(&m) == 0, "len %zu after read",
 	    imsg_get_len(&m));
+	errno = 0;
+	REQUIRE(imsg_get_data(&m, buf, 8) == -1 && errno == EBADMSG,
+	    "the payload was read twice");
 	pass(name);
 out:
 	if (have)
@@ -616,35 +673,17 @@ t_stray_fd(void)
 {
 	const char	*name = "stray_fd_closed";
 	unsigned char	 raw[64];
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} cbuf;
-	struct cmsghdr	*cmsg;
-	struct msghdr	 msg;
-	struct iovec	 iov;
 	struct chan	 c;
 	struct imsg	 m;
+	size_t		 len;
 	int		 p[2] = { -1, -1 }, have = 0;
 
 	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
 	REQUIRE(pipe_open(p) == 0, "pipe: %s", strerror(errno));
 	imsgbuf_allow_fdpass(&c.b);
-	iov.iov_base = raw;
-	iov.iov_len = craft(raw, 8, HDR + 2, 0, 1, "hi", 2);
-	memset(&msg, 0, sizeof(msg));
-	memset(&cbuf, 0, sizeof(cbuf));
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cbuf.buf;
-	msg.msg_controllen = sizeof(cbuf.buf);
-	cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	memcpy(CMSG_DATA(cmsg), &p[1], sizeof(int));
-	REQUIRE(sendmsg(c.sv[0], &msg, 0) == (ssize_t)iov.iov_len,
-	    "sendmsg: %s", strerror(errno));
+	len = craft(raw, 8, HDR + 2, 0, 1, "hi", 2);
+	REQUIRE(send_with_fd(c.sv[0], raw, len, p[1]) == 0, "sendmsg: %s",
+	    strerror(errno));
 	closep(&p[1]);
 	REQUIRE(pump(NULL, &c.b, &m) > 0, "no message");
 	have = 1;
@@ -902,6 +941,540 @@ out:
 	chan_close(&c);
 }
 
+/*
+ * A send buffer far smaller than the messages: every write stops part
+ * way into one, the queue length counts down a whole message at a time,
+ * and what arrives is intact, in order, with the descriptor on the
+ * message that carried it.
+ */
+#define PW_MSGS		6
+#define PW_LEN(i)	(3000 + (size_t)(i) * 1500)
+
+static void
+t_partial_write(void)
+{
+	const char		*name = "partial_writes_resume";
+	static unsigned char	 out[PW_MSGS][PW_LEN(PW_MSGS)];
+	struct chan		 c;
+	struct imsg		 m;
+	char			 buf[8];
+	uint32_t		 q, lastq;
+	size_t			 i, j;
+	ssize_t			 n;
+	int			 p[2] = { -1, -1 }, fd = -1, sndbuf = 2048;
+	int			 got = 0, stopped = 0, rounds, have = 0;
+
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	REQUIRE(setsockopt(c.sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf,
+	    sizeof(sndbuf)) == 0, "SO_SNDBUF: %s", strerror(errno));
+	REQUIRE(pipe_open(p) == 0, "pipe: %s", strerror(errno));
+	imsgbuf_allow_fdpass(&c.a);
+	imsgbuf_allow_fdpass(&c.b);
+	for (i = 0; i < PW_MSGS; i++) {
+		for (j = 0; j < PW_LEN(i); j++)
+			out[i][j] = (unsigned char)(i * 31 + j * 7 + (j >> 8));
+		REQUIRE(imsg_compose(&c.a, 200 + i, i, 0, i == 3 ? p[1] : -1,
+		    out[i], PW_LEN(i)) == 1, "compose %zu: %s", i,
+		    strerror(errno));
+	}
+	p[1] = -1;
+	lastq = imsgbuf_queuelen(&c.a);
+	for (rounds = 0; got < PW_MSGS && rounds < 10000; rounds++) {
+		REQUIRE(imsgbuf_write(&c.a) == 0, "write: %s",
+		    strerror(errno));
+		q = imsgbuf_queuelen(&c.a);
+		REQUIRE(q <= lastq, "queue length grew from %u to %u", lastq,
+		    q);
+		if (q > 0)
+			stopped = 1;
+		lastq = q;
+		REQUIRE(readable(c.sv[1]), "stalled, %u queued", q);
+		REQUIRE(imsgbuf_read(&c.b) == 1, "read: %s", strerror(errno));
+		while ((n = imsg_get(&c.b, &m)) > 0) {
+			have = 1;
+			REQUIRE(imsg_get_type(&m) == 200U + got, "type %u, want "
+			    "%d", imsg_get_type(&m), 200 + got);
+			REQUIRE(imsg_get_len(&m) == PW_LEN(got) &&
+			    memcmp(m.data, out[got], PW_LEN(got)) == 0,
+			    "message %d mangled", got);
+			fd = imsg_get_fd(&m);
+			REQUIRE((got == 3) == (fd != -1), "message %d: fd %d",
+			    got, fd);
+			if (fd != -1) {
+				REQUIRE(write(fd, "ping", 4) == 4, "write via "
+				    "the received fd: %s", strerror(errno));
+				closep(&fd);
+			}
+			imsg_free(&m);
+			have = 0;
+			got++;
+		}
+	}
+	REQUIRE(got == PW_MSGS, "%d of %d messages arrived", got, PW_MSGS);
+	REQUIRE(stopped, "every write took the whole queue: nothing tested");
+	REQUIRE(imsgbuf_queuelen(&c.a) == 0, "queue not drained");
+	REQUIRE(read(p[0], buf, sizeof(buf)) == 4 && memcmp(buf, "ping",
+	    4) == 0, "the pipe did not carry the data");
+	REQUIRE(pipe_at_eof(p[0]), "a copy of the passed fd leaked");
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	closep(&fd);
+	closep(&p[0]);
+	closep(&p[1]);
+	chan_close(&c);
+}
+
+/* Fed one byte per read: a message shows up exactly with its last byte. */
+static void
+t_bytewise(void)
+{
+	const char	*name = "one_byte_per_read";
+	static const char *const payload[] = { "", "12345", "abcdefghijklm" };
+	unsigned char	 raw[3 * HDR + 32];
+	size_t		 end[3], len = 0, i, plen;
+	struct chan	 c;
+	struct imsg	 m;
+	ssize_t		 n;
+	int		 k = 0, have = 0;
+
+	for (i = 0; i < 3; i++) {
+		plen = strlen(payload[i]);
+		len += craft(raw + len, 31 + i, HDR + plen, 1 + i, 2 + i,
+		    payload[i], plen);
+		end[i] = len;
+	}
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	for (i = 0; i < len; i++) {
+		REQUIRE(write(c.sv[0], raw + i, 1) == 1, "write byte %zu", i);
+		REQUIRE(readable(c.sv[1]), "byte %zu did not arrive", i);
+		REQUIRE(imsgbuf_read(&c.b) == 1, "read at byte %zu: %s", i,
+		    strerror(errno));
+		n = imsg_get(&c.b, &m);
+		have = n > 0;
+		if (i + 1 < end[k]) {
+			REQUIRE(n == 0, "message %d before its last byte "
+			    "(byte %zu)", k, i);
+			continue;
+		}
+		plen = strlen(payload[k]);
+		REQUIRE(n == (ssize_t)(HDR + plen), "message %d: imsg_get %zd "
+		    "at its last byte", k, n);
+		REQUIRE(imsg_get_type(&m) == 31U + k && imsg_get_id(&m) ==
+		    1U + k && imsg_get_pid(&m) == 2 + k, "message %d: header "
+		    "mangled", k);
+		REQUIRE(imsg_get_len(&m) == plen && (plen == 0 ||
+		    memcmp(m.data, payload[k], plen) == 0), "message %d: "
+		    "payload mangled", k);
+		imsg_free(&m);
+		have = 0;
+		k++;
+	}
+	REQUIRE(k == 3, "%d of 3 messages", k);
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	chan_close(&c);
+}
+
+/* A lowered limit on the receiver: a message at it passes, one over fails. */
+static void
+t_maxsize_receive(void)
+{
+	const char	*name = "set_maxsize_enforced_on_receipt";
+	unsigned char	 big[65];
+	struct chan	 c;
+	struct imsg	 m;
+	ssize_t		 n;
+	int		 have = 0;
+
+	memset(big, 'y', sizeof(big));
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	REQUIRE(imsgbuf_set_maxsize(&c.b, 64) == 0, "set 64: %s",
+	    strerror(errno));
+	REQUIRE(imsg_compose(&c.a, 1, 0, 0, -1, big, 64) == 1, "compose 64");
+	n = pump(&c.a, &c.b, &m);
+	REQUIRE(n == (ssize_t)(HDR + 64), "at the limit: imsg_get %zd (%s)",
+	    n, strerror(errno));
+	have = 1;
+	imsg_free(&m);
+	have = 0;
+	REQUIRE(imsg_compose(&c.a, 2, 0, 0, -1, big, 65) == 1, "compose 65");
+	errno = 0;
+	n = pump(&c.a, &c.b, &m);
+	have = n > 0;
+	REQUIRE(n == -1 && errno == ERANGE, "one byte over: %zd errno %d", n,
+	    errno);
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	chan_close(&c);
+}
+
+/*
+ * The peer closes in the middle of a message: what came whole before is
+ * still handed out, the torn one never, and reading fails with EBADMSG
+ * from then on.
+ */
+static void
+t_eof_mid_message(const char *name, size_t cut)
+{
+	unsigned char	 raw[128];
+	struct chan	 c;
+	struct imsg	 m;
+	size_t		 len;
+	int		 i, r = 1, have = 0;
+
+	len = craft(raw, 1, HDR + 4, 0, 1, "good", 4);
+	craft(raw + len, 2, HDR + 10, 0, 1, "0123456789", 10);
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	REQUIRE(write(c.sv[0], raw, len + cut) == (ssize_t)(len + cut),
+	    "write");
+	closep(&c.sv[0]);
+	for (i = 0; i < 100 && r == 1; i++) {
+		REQUIRE(readable(c.sv[1]), "EOF not signalled");
+		errno = 0;
+		r = imsgbuf_read(&c.b);
+	}
+	REQUIRE(r == -1 && errno == EBADMSG, "imsgbuf_read %d errno %d, want "
+	    "-1/EBADMSG", r, errno);
+	have = imsg_get(&c.b, &m) > 0;
+	REQUIRE(have && imsg_get_type(&m) == 1 && imsg_get_len(&m) == 4 &&
+	    memcmp(m.data, "good", 4) == 0, "the whole message was lost");
+	imsg_free(&m);
+	have = imsg_get(&c.b, &m) > 0;
+	REQUIRE(!have, "the torn message was delivered");
+	errno = 0;
+	r = imsgbuf_read(&c.b);
+	REQUIRE(r == -1 && errno == EBADMSG, "not sticky: %d errno %d", r,
+	    errno);
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	chan_close(&c);
+}
+
+/* A header that announces a descriptor which never came: no fd, no harm. */
+static void
+t_flag_without_fd(void)
+{
+	const char	*name = "announced_fd_missing";
+	unsigned char	 raw[64];
+	struct chan	 c;
+	struct imsg	 m;
+	size_t		 len;
+	int		 have = 0;
+
+	/* the top bit of the length: a descriptor comes with the message */
+	len = craft(raw, 12, 0x80000000U | (HDR + 2), 0, 1, "hi", 2);
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	imsgbuf_allow_fdpass(&c.b);
+	REQUIRE(write(c.sv[0], raw, len) == (ssize_t)len, "write");
+	REQUIRE(pump(NULL, &c.b, &m) == (ssize_t)(HDR + 2), "no message (%s)",
+	    strerror(errno));
+	have = 1;
+	REQUIRE(m.hdr.len == HDR + 2, "hdr.len %#x: flag not stripped",
+	    m.hdr.len);
+	REQUIRE(imsg_get_fd(&m) == -1 && imsg_get_len(&m) == 2 &&
+	    memcmp(m.data, "hi", 2) == 0, "message mangled");
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	chan_close(&c);
+}
+
+/*
+ * Descriptors sent to an end that does not take them: each message
+ * still arrives, without one, and the process is left holding no more
+ * descriptors than before.  Composing one there is refused, and the
+ * caller keeps it.
+ */
+static void
+t_fd_no_leak(void)
+{
+	const char	*name = "fd_refused_none_leaked";
+	struct chan	 c;
+	struct imsg	 m;
+	int		 p[2] = { -1, -1 }, base = -1, i, have = 0;
+
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	REQUIRE((base = count_fds()) > 0, "/proc/self/fd: %s",
+	    strerror(errno));
+	imsgbuf_allow_fdpass(&c.a);
+	for (i = 0; i < 3; i++) {
+		REQUIRE(pipe_open(p) == 0, "pipe: %s", strerror(errno));
+		REQUIRE(imsg_compose(&c.a, 40 + i, 0, 0, p[1], "z", 1) == 1,
+		    "compose %d", i);
+		p[1] = -1;
+		closep(&p[0]);
+	}
+	REQUIRE(imsgbuf_flush(&c.a) == 0, "flush: %s", strerror(errno));
+	for (i = 0; i < 3; i++) {
+		REQUIRE(pump(NULL, &c.b, &m) > 0, "message %d missing", i);
+		have = 1;
+		REQUIRE(imsg_get_type(&m) == 40U + i && imsg_get_fd(&m) == -1,
+		    "message %d: type %u, carries an fd", i,
+		    imsg_get_type(&m));
+		imsg_free(&m);
+		have = 0;
+	}
+	REQUIRE(count_fds() == base, "%d descriptors more than before",
+	    count_fds() - base);
+
+	REQUIRE(pipe_open(p) == 0, "pipe: %s", strerror(errno));
+	errno = 0;
+	REQUIRE(imsg_compose(&c.b, 1, 0, 0, p[1], "x", 1) == -1 &&
+	    errno == EINVAL, "fd composed on a channel without fd passing");
+	REQUIRE(imsgbuf_queuelen(&c.b) == 0, "the refused message was queued");
+	REQUIRE(fcntl(p[1], F_GETFD) != -1, "the refused fd was closed");
+	closep(&p[0]);
+	closep(&p[1]);
+	REQUIRE(count_fds() == base, "%d descriptors more than before",
+	    count_fds() - base);
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	closep(&p[0]);
+	closep(&p[1]);
+	chan_close(&c);
+}
+
+/* Several descriptors in one write: each lands on the message it came with. */
+static void
+t_fd_pairing(void)
+{
+	const char	*name = "fd_paired_with_its_message";
+	static const int with_fd[] = { -1, 0, -1, 1, 2, -1 };
+	struct chan	 c;
+	struct imsg	 m;
+	char		 mark;
+	int		 p[3][2], fd = -1, i, k, have = 0;
+
+	for (i = 0; i < 3; i++)
+		p[i][0] = p[i][1] = -1;
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	imsgbuf_allow_fdpass(&c.a);
+	imsgbuf_allow_fdpass(&c.b);
+	for (i = 0; i < 3; i++)
+		REQUIRE(pipe_open(p[i]) == 0, "pipe: %s", strerror(errno));
+	for (i = 0; i < 6; i++) {
+		k = with_fd[i];
+		REQUIRE(imsg_compose(&c.a, 50 + i, 0, 0, k == -1 ? -1 :
+		    p[k][1], &i, sizeof(i)) == 1, "compose %d", i);
+		if (k != -1)
+			p[k][1] = -1;
+	}
+	REQUIRE(imsgbuf_write(&c.a) == 0 && imsgbuf_queuelen(&c.a) == 0,
+	    "one write did not send all six: %s", strerror(errno));
+	for (i = 0; i < 6; i++) {
+		REQUIRE(pump(NULL, &c.b, &m) > 0, "message %d missing", i);
+		have = 1;
+		REQUIRE(imsg_get_type(&m) == 50U + i, "out of order at %d", i);
+		fd = imsg_get_fd(&m);
+		k = with_fd[i];
+		REQUIRE((k == -1) == (fd == -1), "message %d: fd %d", i, fd);
+		if (fd != -1) {
+			mark = (char)('A' + k);
+			REQUIRE(write(fd, &mark, 1) == 1, "write: %s",
+			    strerror(errno));
+			closep(&fd);
+			REQUIRE(read(p[k][0], &mark, 1) == 1 && mark ==
+			    'A' + k, "message %d got another message's fd", i);
+			REQUIRE(pipe_at_eof(p[k][0]), "pipe %d: fd leaked", k);
+		}
+		imsg_free(&m);
+		have = 0;
+	}
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	closep(&fd);
+	for (i = 0; i < 3; i++) {
+		closep(&p[i][0]);
+		closep(&p[i][1]);
+	}
+	chan_close(&c);
+}
+
+/*
+ * imsgbuf_clear() on the receiving end, with a whole message not taken
+ * and the first cut bytes of one that announces a descriptor, which came
+ * along: both descriptors are held until then and closed by it, and the
+ * channel works again afterwards.
+ */
+static void
+t_clear_receiver(const char *name, size_t cut)
+{
+	unsigned char	 raw[HDR + 8];
+	struct chan	 c;
+	struct imsg	 m;
+	int		 p[2] = { -1, -1 }, q[2] = { -1, -1 };
+	int		 base = -1, i, have = 0;
+
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	REQUIRE((base = count_fds()) > 0, "/proc/self/fd: %s",
+	    strerror(errno));
+	REQUIRE(pipe_open(p) == 0 && pipe_open(q) == 0, "pipe: %s",
+	    strerror(errno));
+	imsgbuf_allow_fdpass(&c.a);
+	imsgbuf_allow_fdpass(&c.b);
+	REQUIRE(imsg_compose(&c.a, 60, 0, 0, p[1], "x", 1) == 1, "compose");
+	p[1] = -1;
+	REQUIRE(imsgbuf_flush(&c.a) == 0, "flush: %s", strerror(errno));
+	/* the top bit of the length: a descriptor comes with the message */
+	craft(raw, 61, 0x80000000U | (HDR + 8), 0, 1, "12345678", 8);
+	REQUIRE(send_with_fd(c.sv[0], raw, cut, q[1]) == 0, "sendmsg: %s",
+	    strerror(errno));
+	closep(&q[1]);
+	REQUIRE(readable(c.sv[1]), "nothing arrived");
+	for (i = 0; i < 10 && pending(c.sv[1]); i++)
+		REQUIRE(imsgbuf_read(&c.b) == 1, "read: %s", strerror(errno));
+	REQUIRE(!pipe_at_eof(p[0]), "the whole message's fd is not held");
+	REQUIRE(!pipe_at_eof(q[0]), "the cut message's fd is not held");
+	imsgbuf_clear(&c.b);
+	REQUIRE(pipe_at_eof(p[0]), "imsgbuf_clear left a message's fd open");
+	REQUIRE(pipe_at_eof(q[0]), "imsgbuf_clear left the cut message's fd "
+	    "open");
+	closep(&p[0]);
+	closep(&q[0]);
+	REQUIRE(count_fds() == base, "%d descriptors more than before",
+	    count_fds() - base);
+
+	/* the cut message is gone: a fresh stream reads cleanly */
+	REQUIRE(imsg_compose(&c.a, 62, 0, 0, -1, "again", 5) == 1, "compose");
+	REQUIRE(pump(&c.a, &c.b, &m) == (ssize_t)(HDR + 5), "nothing after "
+	    "clear (%s)", strerror(errno));
+	have = 1;
+	REQUIRE(imsg_get_type(&m) == 62 && memcmp(m.data, "again", 5) == 0,
+	    "message after clear mangled");
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	closep(&p[0]);
+	closep(&p[1]);
+	closep(&q[0]);
+	closep(&q[1]);
+	chan_close(&c);
+}
+
+/* More messages than one sendmsg(2) takes pieces: one write sends all. */
+static void
+t_many_small(void)
+{
+	const char	*name = "many_small_in_one_write";
+	struct chan	 c;
+	struct imsg	 m;
+	uint32_t	 i, v;
+	int		 have = 0;
+
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	for (i = 0; i < 100; i++)
+		REQUIRE(imsg_compose(&c.a, 1000 + i, 0, 0, -1, &i,
+		    sizeof(i)) == 1, "compose %u", i);
+	REQUIRE(imsgbuf_queuelen(&c.a) == 100, "queuelen %u",
+	    imsgbuf_queuelen(&c.a));
+	REQUIRE(imsgbuf_write(&c.a) == 0 && imsgbuf_queuelen(&c.a) == 0,
+	    "%u left after one write", imsgbuf_queuelen(&c.a));
+	for (i = 0; i < 100; i++) {
+		REQUIRE(pump(NULL, &c.b, &m) > 0, "message %u missing", i);
+		have = 1;
+		REQUIRE(imsg_get_type(&m) == 1000 + i &&
+		    imsg_get_data(&m, &v, sizeof(v)) == 0 && v == i,
+		    "message %u mangled", i);
+		imsg_free(&m);
+		have = 0;
+	}
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	chan_close(&c);
+}
+
+/* Forty pieces, some empty, joined in order. */
+static void
+t_composev_many(void)
+{
+	const char	*name = "composev_many_pieces";
+	unsigned char	 src[200], want[200];
+	struct iovec	 iov[40];
+	struct chan	 c;
+	struct imsg	 m;
+	size_t		 off = 0, total = 0;
+	int		 i, have = 0;
+
+	for (i = 0; i < (int)sizeof(src); i++)
+		src[i] = (unsigned char)(i * 13 + 1);
+	for (i = 0; i < 40; i++) {
+		iov[i].iov_len = i % 5;
+		iov[i].iov_base = iov[i].iov_len ? src + off : NULL;
+		memcpy(want + total, src + off, iov[i].iov_len);
+		total += iov[i].iov_len;
+		off += iov[i].iov_len + 1;	/* skip a byte between */
+	}
+	REQUIRE(chan_open(&c) == 0, "chan_open: %s", strerror(errno));
+	REQUIRE(imsg_composev(&c.a, 70, 0, 0, -1, iov, 40) == 1,
+	    "composev: %s", strerror(errno));
+	REQUIRE(pump(&c.a, &c.b, &m) == (ssize_t)(HDR + total), "no message");
+	have = 1;
+	REQUIRE(imsg_get_len(&m) == total && memcmp(m.data, want, total) == 0,
+	    "pieces not joined in order");
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	chan_close(&c);
+}
+
+/* imsg_forward() sends the message on, but not its descriptor. */
+static void
+t_forward_keeps_fd(void)
+{
+	const char	*name = "forward_leaves_fd";
+	struct chan	 c1, c2;
+	struct imsg	 m, f;
+	int		 p[2] = { -1, -1 }, fd = -1, have = 0, havef = 0;
+
+	memset(&c2, 0, sizeof(c2));
+	c2.sv[0] = c2.sv[1] = -1;
+	REQUIRE(chan_open(&c1) == 0 && chan_open(&c2) == 0, "chan_open");
+	REQUIRE(pipe_open(p) == 0, "pipe: %s", strerror(errno));
+	imsgbuf_allow_fdpass(&c1.a);
+	imsgbuf_allow_fdpass(&c1.b);
+	imsgbuf_allow_fdpass(&c2.a);
+	imsgbuf_allow_fdpass(&c2.b);
+	REQUIRE(imsg_compose(&c1.a, 80, 1, 2, p[1], "fwd", 3) == 1, "compose");
+	p[1] = -1;
+	REQUIRE(pump(&c1.a, &c1.b, &m) > 0, "no message");
+	have = 1;
+	REQUIRE(imsg_forward(&c2.a, &m) == 1, "forward: %s", strerror(errno));
+	REQUIRE(pump(&c2.a, &c2.b, &f) == (ssize_t)(HDR + 3), "not forwarded");
+	havef = 1;
+	REQUIRE(imsg_get_fd(&f) == -1, "the fd was forwarded");
+	REQUIRE((fd = imsg_get_fd(&m)) != -1, "the original lost its fd");
+	closep(&fd);
+	REQUIRE(pipe_at_eof(p[0]), "a copy of the fd leaked");
+	pass(name);
+out:
+	if (have)
+		imsg_free(&m);
+	if (havef)
+		imsg_free(&f);
+	closep(&fd);
+	closep(&p[0]);
+	closep(&p[1]);
+	chan_close(&c1);
+	chan_close(&c2);
+}
+
 int
 main(void)
 {
@@ -915,6 +1488,25 @@ main(void)
 	t_several();
 	t_bad_len("oversize_header_rejected", MAX_IMSGSIZE + 1);
 	t_bad_len("undersize_header_rejected", 4);
+	t_bad_len("zero_length_header_rejected", 0);
+	t_bad_len("header_one_short_rejected", HDR - 1);
+	t_bad_len("all_ones_length_rejected", UINT32_MAX);
+	t_bad_len("fd_flag_alone_rejected", 0x80000000U);
+	t_bad_len("fd_flagged_oversize_rejected",
+	    0x80000000U | (MAX_IMSGSIZE + 1));
+	t_eof_mid_message("eof_mid_header", 5);
+	t_eof_mid_message("eof_mid_payload", HDR + 4);
+	t_bytewise();
+	t_partial_write();
+	t_maxsize_receive();
+	t_flag_without_fd();
+	t_fd_no_leak();
+	t_fd_pairing();
+	t_clear_receiver("clear_with_half_header", 5);
+	t_clear_receiver("clear_with_half_message", HDR + 3);
+	t_many_small();
+	t_composev_many();
+	t_forward_keeps_fd();
 	t_maxsize();
 	t_compose_oversize();
 	t_large();
