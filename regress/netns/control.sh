@@ -191,11 +191,11 @@ sed -i '$d' "$SCRATCH/mxallowd.conf"
 ctl_ok "reload once it is fixed" "configuration reloaded" reload
 
 # --- errors -------------------------------------------------------------------
-ctl_fails "no command: usage" "usage: mxallowctl [-s socket] command [argument ...]"
+ctl_fails "no command: usage" "usage: mxallowctl [-hV] [-s socket] command [argument ...]"
 ctl_fails "unknown command: usage" \
-    "usage: mxallowctl [-s socket] command [argument ...]" frobnicate
+    "usage: mxallowctl [-hV] [-s socket] command [argument ...]" frobnicate
 ctl_fails "show without what: usage" \
-    "usage: mxallowctl [-s socket] command [argument ...]" show
+    "usage: mxallowctl [-hV] [-s socket] command [argument ...]" show
 ctl_fails "bad address" "mxallowctl: 300.1.2.3: not an IPv4 or IPv6 address" \
     add 300.1.2.3
 ctl_fails "address with a prefix" \
