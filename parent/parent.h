@@ -35,6 +35,7 @@ struct stats {
 	unsigned long long	blocked;		/* SYNs dropped at real */
 	unsigned long long	other;			/* accepted, not ours */
 	unsigned long long	malformed;		/* dropped, undecodable */
+	unsigned long long	cut;			/* dropped, copy too short */
 	unsigned long long	resets;			/* resets sent */
 	unsigned long long	reset_errors;
 	unsigned long long	queue_enobufs;		/* netlink overruns */

@@ -180,11 +180,22 @@ pf_start(void)
 	evtimer_add(&check_ev, &every);
 }
 
+/*
+ * One record.  pf logs a packet with the action of the rule that logged
+ * it: PF_PASS or PF_DROP for a pass or block rule, which decided the
+ * packet's fate, PF_MATCH for a match rule, which did not (a later rule
+ * may still pass or block it).  A SYN to a fake address counts as a hit
+ * unless pf passed it; at a real address only a decision counts.
+ */
 static void
 pf_event(const struct pf_event *e)
 {
 	if (e->class == PKT_MALFORMED) {
 		stats.malformed++;
+		return;
+	}
+	if (e->class == PKT_CUT) {
+		stats.cut++;
 		return;
 	}
 	if (e->dir != PFLOG_DIR_IN || e->class == PKT_OTHER) {
@@ -197,10 +208,11 @@ pf_event(const struct pf_event *e)
 		/* pf passed it, by the table or by a rule of its own. */
 		policy_refresh(&e->info.src);
 		stats.admitted++;
-	} else if (e->class == PKT_REAL)
+	} else if (e->class == PKT_REAL && e->action == PFLOG_BLOCK)
 		policy_blocked(&e->info);
 	else
-		stats.other++;	/* a passed SYN to a fake: pf.conf's business */
+		stats.other++;	/* a passed SYN to a fake: pf.conf's business;
+				   a match rule's at a real address */
 }
 
 /* IMSG_PF_EVENTS from capture. */
@@ -216,7 +228,7 @@ pf_events(struct imsg *imsg)
 	n = payload_batch(imsg, events, sizeof(events[0]), nitems(events));
 	for (i = 0; i < n; i++) {
 		if (events[i].class < PKT_FAKE ||
-		    events[i].class > PKT_MALFORMED)
+		    events[i].class > PKT_CLASS_LAST)
 			fatalx("%s: bad class %u", i2s(imsg_get_type(imsg)),
 			    events[i].class);
 		pf_event(&events[i]);
@@ -233,6 +245,13 @@ pf_eof(struct imsg *imsg)
 		fatalx("%s: the end of a savefile not replayed",
 		    i2s(imsg_get_type(imsg)));
 	payload_get(imsg, &eof, sizeof(eof));
+	if (eof.cut) {
+		/* What was replayed is reported, but the replay failed. */
+		log_warnx("replay of %s failed: the savefile is cut short "
+		    "after %llu records", conf->replay,
+		    (unsigned long long)eof.records);
+		children_shutdown(1);
+	}
 	log_info("replay of %s done: %llu records", conf->replay,
 	    (unsigned long long)eof.records);
 	children_shutdown(0);
