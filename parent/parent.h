@@ -17,6 +17,8 @@
 #ifndef PARENT_H
 #define PARENT_H
 
+#include <sys/time.h>
+
 #include <imsg.h>
 #include <stdint.h>
 #include <time.h>
@@ -115,6 +117,7 @@ void	pf_start(void);
 void	pf_changed(void);
 void	pf_events(struct imsg *);
 void	pf_eof(struct imsg *);
+void	pf_set_intervals(const struct timeval *, const struct timeval *);
 
 /* rdns.c */
 void	rdns_start(const struct mxallowd_conf *);

@@ -50,7 +50,10 @@
 static const struct mxallowd_conf	*conf;
 static int				 dry_run;
 static int				 push_scheduled;
+static int				 started;
 static struct event			 push_ev, check_ev;
+static struct timeval			 push_delay = { PF_PUSH_DELAY, 0 };
+static struct timeval			 check_every = { PF_CHECK_EVERY, 0 };
 
 /* The table, built from the whitelist for one push. */
 struct table_build {
@@ -117,9 +120,8 @@ pf_push(int fd, short event, void *arg)
 static void
 pf_check(int fd, short event, void *arg)
 {
-	struct timeval	every = { PF_CHECK_EVERY, 0 };
-	int		size;
-	size_t		count;
+	int	size;
+	size_t	count;
 
 	count = policy_count() + policy_count_allowed();
 	if ((size = pftable_size()) != -1 && (size_t)size != count) {
@@ -127,19 +129,31 @@ pf_check(int fd, short event, void *arg)
 		    "setting it again", conf->pf_table, size, count);
 		pf_changed();
 	}
-	evtimer_add(&check_ev, &every);
+	evtimer_add(&check_ev, &check_every);
 }
 
 /* The whitelist changed: push it soon, once for all changes till then. */
 void
 pf_changed(void)
 {
-	struct timeval	delay = { PF_PUSH_DELAY, 0 };
-
 	if (dry_run || push_scheduled)
 		return;
 	push_scheduled = 1;
-	evtimer_add(&push_ev, &delay);
+	evtimer_add(&push_ev, &push_delay);
+}
+
+/*
+ * For regress/unit/pftable_test.c: other intervals than a second and a
+ * minute.  A running check is rearmed with the new interval; a push
+ * already scheduled keeps its time.
+ */
+void
+pf_set_intervals(const struct timeval *push, const struct timeval *check)
+{
+	push_delay = *push;
+	check_every = *check;
+	if (started)
+		evtimer_add(&check_ev, &check_every);
 }
 
 /*
@@ -171,13 +185,12 @@ pf_open(const struct mxallowd_conf *c)
 void
 pf_start(void)
 {
-	struct timeval	every = { PF_CHECK_EVERY, 0 };
-
 	if (dry_run)
 		return;
 	pf_push(0, 0, NULL);
 	evtimer_set(&check_ev, pf_check, NULL);
-	evtimer_add(&check_ev, &every);
+	evtimer_add(&check_ev, &check_every);
+	started = 1;
 }
 
 /*
