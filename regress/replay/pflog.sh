@@ -33,25 +33,13 @@ replay() {
 	MS=$((($(date +%s%N) - t0) / 1000000))
 }
 
-# expect_stats NAME "COUNTER=N ..." [ARGS...]: replay NAME, exit status 0,
-# those counters in the last statistics line; records=N is what capture
-# says it read.
-expect_stats() {
-	local name=$1 want=$2 kv k v got bad=; shift 2
-	replay "$name" "$@"
-	if [ $RC -ne 0 ]; then
-		fail "$name: exit status $RC"
-		sed 's/^/    /' "$DAEMON_LOG" | tail -8
-		return
-	fi
+# counters NAME "COUNTER=N ..." RECORDS: those counters in the last
+# statistics line, records=N against RECORDS (what capture said it read).
+counters() {
+	local name=$1 want=$2 records=$3 kv k v got bad=
 	for kv in $want; do
 		k=${kv%%=*} v=${kv#*=}
-		if [ "$k" = records ]; then
-			got=$(sed -n 's/.*replay of .* done: \([0-9]*\) records$/\1/p' \
-			    "$DAEMON_LOG")
-		else
-			got=$(stats_of "$k")
-		fi
+		if [ "$k" = records ]; then got=$records; else got=$(stats_of "$k"); fi
 		[ "$got" = "$v" ] || bad="$bad $k=$got (want $v)"
 	done
 	if [ -z "$bad" ]; then
@@ -62,11 +50,25 @@ expect_stats() {
 	fi
 }
 
+# expect_stats NAME "COUNTER=N ..." [ARGS...]: replay NAME, exit status 0,
+# and the counters.
+expect_stats() {
+	local name=$1 want=$2; shift 2
+	replay "$name" "$@"
+	if [ $RC -ne 0 ]; then
+		fail "$name: exit status $RC"
+		sed 's/^/    /' "$DAEMON_LOG" | tail -8
+		return
+	fi
+	counters "$name" "$want" "$(sed -n \
+	    's/.*replay of .* done: \([0-9]*\) records$/\1/p' "$DAEMON_LOG")"
+}
+
 # expect_cut NAME "COUNTER=N ..." [ARGS...]: replay NAME, a savefile cut
 # short: exit status 1, a line saying so and how many records came
-# before, and those counters for them.
+# before, and the counters for them.
 expect_cut() {
-	local name=$1 want=$2 kv k v got bad= n; shift 2
+	local name=$1 want=$2 n; shift 2
 	replay "$name" "$@"
 	n=$(sed -n 's/.*replay of .* failed: the savefile is cut short after \([0-9]*\) records$/\1/p' \
 	    "$DAEMON_LOG")
@@ -75,17 +77,7 @@ expect_cut() {
 		sed 's/^/    /' "$DAEMON_LOG" | tail -8
 		return
 	fi
-	for kv in $want; do
-		k=${kv%%=*} v=${kv#*=}
-		if [ "$k" = records ]; then got=$n; else got=$(stats_of "$k"); fi
-		[ "$got" = "$v" ] || bad="$bad $k=$got (want $v)"
-	done
-	if [ -z "$bad" ]; then
-		pass "$name: exit 1, cut short after $n records; $want"
-	else
-		fail "$name:$bad"
-		grep 'statistics:' "$DAEMON_LOG" | tail -1 | sed 's/^/    /'
-	fi
+	counters "$name (cut, exit 1)" "$want" "$n"
 }
 
 # expect_error NAME PATTERN [ARGS...]: replay NAME, exit status 1 and an

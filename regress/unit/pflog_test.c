@@ -188,6 +188,19 @@ want_tcp(struct pf_event *w, uint32_t class, uint8_t action, uint8_t dir,
 	w->info.tcp_flags = flags;
 }
 
+/* What a record of another protocol gives: addresses only. */
+static void
+want_not_tcp(struct pf_event *w, uint8_t action, uint8_t dir,
+    const char *src, const char *dst)
+{
+	memset(w, 0, sizeof(*w));
+	w->action = action;
+	w->dir = dir;
+	w->class = PKT_OTHER;
+	make_addr(&w->info.src, src);
+	make_addr(&w->info.dst, dst);
+}
+
 static void
 want_malformed(struct pf_event *w)
 {
@@ -342,12 +355,7 @@ t_classes(void)
 
 	/* Not TCP: addresses only. */
 	build(&r, PF_DROP, PF_IN, SRC4, FAKE4, IPPROTO_UDP, 0, HDRLEN);
-	memset(&w, 0, sizeof(w));
-	w.action = PF_DROP;
-	w.dir = PF_IN;
-	w.class = PKT_OTHER;
-	make_addr(&w.info.src, SRC4);
-	make_addr(&w.info.dst, FAKE4);
+	want_not_tcp(&w, PF_DROP, PF_IN, SRC4, FAKE4);
 	expect("ipv4_udp_to_fake", &r, &w);
 
 	/* A SYN counts only to port 25, whatever the pcap filter passed. */
@@ -544,12 +552,7 @@ t_bad_packet(void)
 
 		build(&r, PF_DROP, PF_IN, SRC4, FAKE4, IPPROTO_UDP, 0, HDRLEN);
 		put16(r.b + HDRLEN + 6, 0x2000);
-		memset(&w, 0, sizeof(w));
-		w.action = PF_DROP;
-		w.dir = PF_IN;
-		w.class = PKT_OTHER;
-		make_addr(&w.info.src, SRC4);
-		make_addr(&w.info.dst, FAKE4);
+		want_not_tcp(&w, PF_DROP, PF_IN, SRC4, FAKE4);
 		expect("ipv4_udp_fragment_other", &r, &w);
 	}
 

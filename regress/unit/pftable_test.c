@@ -1160,6 +1160,15 @@ turn(void)
 static const struct timeval	tv_short = { 0, 1000 };	/* 1 ms */
 static const struct timeval	tv_long = { 3600, 0 };
 
+/* The table check, now, and only it; then back to an hour. */
+static void
+check_now(void)
+{
+	pf_set_intervals(&tv_short, &tv_short);
+	turn();
+	pf_set_intervals(&tv_short, &tv_long);
+}
+
 static void
 test_pf_glue(void)
 {
@@ -1280,9 +1289,7 @@ test_pf_glue(void)
 	mark();
 	k.ntab = 0;
 	infomsg[0] = '\0';
-	pf_set_intervals(&tv_short, &tv_short);	/* the check: now */
-	turn();					/* the check, and only it */
-	pf_set_intervals(&tv_short, &tv_long);
+	check_now();
 	calls = k.calls;
 	pushes = stats.pf_pushes;
 	turn();					/* the push it asked for */
@@ -1304,9 +1311,7 @@ test_pf_glue(void)
 	k.tab = realloc(k.tab, (k.ntab + 1) * sizeof(*k.tab));
 	memset(&k.tab[k.ntab], 0xff, sizeof(*k.tab));
 	k.ntab++;
-	pf_set_intervals(&tv_short, &tv_short);
-	turn();
-	pf_set_intervals(&tv_short, &tv_long);
+	check_now();
 	turn();
 	if (k.calls != 2 || !table_is_whitelist(why, sizeof(why)))
 		failed(name, "%d ioctl calls; %s", k.calls,
@@ -1318,9 +1323,7 @@ test_pf_glue(void)
 	name = "pf_check_leaves_good_table";
 	mark();
 	pushes = stats.pf_pushes;
-	pf_set_intervals(&tv_short, &tv_short);
-	turn();
-	pf_set_intervals(&tv_short, &tv_long);
+	check_now();
 	event_loop(EVLOOP_NONBLOCK);
 	if (k.calls != 1 || k.flags != PFR_FLAG_DUMMY ||
 	    stats.pf_pushes != pushes)
