@@ -16,8 +16,10 @@
 
 /*
  * What a decoded packet means to us, shared by both packet paths (the
- * parent's nfqueue copies and pflog records): only a SYN without ACK
- * opens a connection, and its destination says fake or real.
+ * parent's nfqueue copies and pflog records): only a SYN without ACK to
+ * the SMTP port opens a connection to a mail server, and its destination
+ * address says fake or real.  The port is checked here, whatever the
+ * firewall rules or the pcap filter let through.
  */
 
 #include <sys/types.h>
@@ -53,7 +55,7 @@ addr_in(const struct mxaddr *a, const struct mxaddr *list, uint32_t n)
 
 /*
  * The IP packet at pkt, len bytes of it captured.  *info is filled in as
- * decode_ip() does: all zero for PKT_MALFORMED.
+ * decode_ip() does: all zero for PKT_MALFORMED and PKT_CUT.
  */
 enum pkt_class
 classify(const uint8_t *pkt, size_t len, struct pkt_info *info)
@@ -61,12 +63,16 @@ classify(const uint8_t *pkt, size_t len, struct pkt_info *info)
 	switch (decode_ip(pkt, len, info)) {
 	case DECODE_MALFORMED:
 		return PKT_MALFORMED;
+	case DECODE_CUT:
+		return PKT_CUT;
 	case DECODE_NOT_TCP:
 		return PKT_OTHER;
 	case DECODE_TCP:
 		break;
 	}
 	if ((info->tcp_flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) != TCP_FLAG_SYN)
+		return PKT_OTHER;
+	if (info->dport != SMTP_PORT)
 		return PKT_OTHER;
 	if (addr_in(&info->dst, cconf.fake, cconf.nfake))
 		return PKT_FAKE;

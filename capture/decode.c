@@ -17,14 +17,20 @@
 /*
  * IPv4 / IPv6 / TCP header decoder.  Every byte it reads comes from the
  * network, so it runs only in the capture process and trusts nothing:
- * each read is preceded by a bounds check against the smaller of the
- * captured length and the length the IP header claims, multi-byte fields
- * are assembled byte by byte (the buffer may be unaligned), and nothing
- * is allocated.
+ * each read is preceded by a bounds check against the captured length,
+ * multi-byte fields are assembled byte by byte (the buffer may be
+ * unaligned), and nothing is allocated.
  *
- * The captured copy may be shorter than the packet (the daemon copies at
- * most 128 bytes), so only the headers have to be present; payload is
- * never looked at and checksums are not verified.
+ * Two lengths are told apart.  The packet's own, from its IP header (the
+ * IPv4 total length, the IPv6 payload length): a packet too short for
+ * the headers it announces, or with fields that contradict it, is
+ * MALFORMED.  The captured copy's, which may end anywhere (the daemon
+ * copies at most 128 bytes of a queued packet, pflogd keeps 160 bytes
+ * of a record by default): only the first TCP_DECIDE_LEN bytes of the
+ * TCP header are read (ports, sequence number, flags), so TCP options
+ * and payload need not have been captured.  A well-formed packet whose
+ * copy ends before those bytes is CUT: it cannot be judged either way.
+ * Checksums are not verified.
  */
 
 #include <sys/types.h>
@@ -48,7 +54,7 @@ static uint16_t	get16(const uint8_t *);
 static uint32_t	get32(const uint8_t *);
 static void	set_addr(struct mxaddr *, sa_family_t, const uint8_t *);
 static enum decode_result decode_tcp(const uint8_t *, size_t, size_t,
-		    struct pkt_info *);
+		    size_t, struct pkt_info *);
 static enum decode_result decode_ip4(const uint8_t *, size_t,
 		    struct pkt_info *);
 static int	ip6_is_exthdr(uint8_t);
@@ -83,21 +89,25 @@ set_addr(struct mxaddr *a, sa_family_t af, const uint8_t *p)
 }
 
 /*
- * The TCP header at pkt + off; end is the smaller of caplen and the end
- * of the IP packet, and off <= end.  Options must fit as well: a data
- * offset pointing past what we have means a lying or cut header.
+ * The TCP header at pkt + off.  pktend is where the IP packet says it
+ * ends (off <= pktend), caplen how much of it was captured.  The packet
+ * must have room for the whole TCP header, options included; the capture
+ * only for the bytes read.
  */
 static enum decode_result
-decode_tcp(const uint8_t *pkt, size_t off, size_t end, struct pkt_info *pi)
+decode_tcp(const uint8_t *pkt, size_t off, size_t pktend, size_t caplen,
+    struct pkt_info *pi)
 {
 	const uint8_t	*th;
 	size_t		 thlen;
 
-	if (end - off < TCP_HLEN)
+	if (pktend - off < TCP_HLEN)
 		return DECODE_MALFORMED;
+	if (caplen < off || caplen - off < TCP_DECIDE_LEN)
+		return DECODE_CUT;
 	th = pkt + off;
 	thlen = (size_t)(th[12] >> 4) * 4;
-	if (thlen < TCP_HLEN || end - off < thlen)
+	if (thlen < TCP_HLEN || pktend - off < thlen)
 		return DECODE_MALFORMED;
 
 	pi->sport = get16(th);
@@ -110,35 +120,30 @@ decode_tcp(const uint8_t *pkt, size_t off, size_t end, struct pkt_info *pi)
 static enum decode_result
 decode_ip4(const uint8_t *pkt, size_t caplen, struct pkt_info *pi)
 {
-	size_t	 hlen, totlen, end;
+	size_t	 hlen, totlen;
 
+	/* Nothing to judge the packet by before its fixed header is in. */
 	if (caplen < IP4_HLEN)
-		return DECODE_MALFORMED;
+		return DECODE_CUT;
 	hlen = (size_t)(pkt[0] & 0x0f) * 4;
-	if (hlen < IP4_HLEN || hlen > caplen)
-		return DECODE_MALFORMED;
 	totlen = get16(pkt + 2);
-	if (totlen < hlen)
-		return DECODE_MALFORMED;
-	/*
-	 * Netfilter and pf normally reassemble before we see a packet, and
-	 * only a first fragment would carry the TCP header: a fragment here
-	 * is not something to judge a connection by.
-	 */
-	if (get16(pkt + 6) & (IP4_MF | IP4_OFFMASK))
+	if (hlen < IP4_HLEN || totlen < hlen)
 		return DECODE_MALFORMED;
 
 	set_addr(&pi->src, AF_INET, pkt + 12);
 	set_addr(&pi->dst, AF_INET, pkt + 16);
+	/*
+	 * Netfilter and pf normally reassemble before we see a packet.  A
+	 * fragment of another protocol is simply not TCP; a TCP fragment
+	 * is not something to judge a connection by (only the first one
+	 * would carry the header), nor to let through unjudged.
+	 */
 	if (pkt[9] != IPPROTO_TCP)
 		return DECODE_NOT_TCP;
-
-	/*
-	 * The copy may be cut short of totlen, or padded beyond it.
-	 * Bounding TCP by end also rejects totlen < hlen + a TCP header.
-	 */
-	end = totlen < caplen ? totlen : caplen;
-	return decode_tcp(pkt, hlen, end, pi);
+	if (get16(pkt + 6) & (IP4_MF | IP4_OFFMASK))
+		return DECODE_MALFORMED;
+	/* Bytes beyond totlen (link padding) are not the packet's. */
+	return decode_tcp(pkt, hlen, totlen, caplen, pi);
 }
 
 /* The IPv6 extension headers we step over on the way to TCP. */
@@ -177,18 +182,16 @@ decode_ip6(const uint8_t *pkt, size_t caplen, struct pkt_info *pi)
 	const uint8_t	*h;
 	size_t		 off, end, len;
 	uint8_t		 nxt;
-	int		 n;
+	int		 n, fragment = 0;
 
 	if (caplen < IP6_HLEN)
-		return DECODE_MALFORMED;
+		return DECODE_CUT;
 	/*
-	 * Everything after the fixed header must lie within both the copy
-	 * and the payload length.  A jumbogram (payload length 0 and a
-	 * hop-by-hop option) ends up here as too short: no SYN is one.
+	 * Everything after the fixed header must lie within the payload
+	 * length.  A jumbogram (payload length 0 and a hop-by-hop option)
+	 * ends up here as too short: no SYN is one.
 	 */
 	end = IP6_HLEN + (size_t)get16(pkt + 4);
-	if (end > caplen)
-		end = caplen;
 
 	set_addr(&pi->src, AF_INET6, pkt + 8);
 	set_addr(&pi->dst, AF_INET6, pkt + 24);
@@ -204,32 +207,50 @@ decode_ip6(const uint8_t *pkt, size_t caplen, struct pkt_info *pi)
 			return DECODE_NOT_TCP;
 		if (n == IP6_MAX_EXTHDRS)
 			return DECODE_MALFORMED;
-		/* Every extension header starts with next header, length. */
-		if (end - off < 2)
+		/*
+		 * Every extension header starts with next header, length;
+		 * a fragment header's offset and M flag follow them.
+		 */
+		len = nxt == IPPROTO_FRAGMENT ? 4 : 2;
+		if (end - off < len)
 			return DECODE_MALFORMED;
+		if (caplen < off || caplen - off < len)
+			return DECODE_CUT;
 		h = pkt + off;
 		len = ip6_exthdr_len(nxt, h);
 		if (end - off < len)
 			return DECODE_MALFORMED;
-		/*
-		 * As for IPv4, only a whole packet will do; an atomic
-		 * fragment (offset 0, no more fragments) is a whole packet
-		 * in disguise.
-		 */
 		if (nxt == IPPROTO_FRAGMENT &&
-		    ((get16(h + 2) >> 3) != 0 || (h[3] & 0x01) != 0))
-			return DECODE_MALFORMED;
+		    ((get16(h + 2) >> 3) != 0 || (h[3] & 0x01) != 0)) {
+			/*
+			 * A real fragment (an atomic one, offset 0 and no
+			 * more to come, is a whole packet in disguise).
+			 * After a later fragment's header come data, not
+			 * headers: its next header field tells what the
+			 * reassembled packet carries.  A first fragment's
+			 * chain goes on, to tell as well.
+			 */
+			if ((get16(h + 2) >> 3) != 0)
+				return h[0] == IPPROTO_TCP ||
+				    ip6_is_exthdr(h[0]) ?
+				    DECODE_MALFORMED : DECODE_NOT_TCP;
+			fragment = 1;
+		}
 		nxt = h[0];
 		off += len;
 	}
-	return decode_tcp(pkt, off, end, pi);
+	/* As for IPv4: a TCP fragment is not judged. */
+	if (fragment)
+		return DECODE_MALFORMED;
+	/* Bytes beyond the payload length are not the packet's. */
+	return decode_tcp(pkt, off, end, caplen, pi);
 }
 
 /*
  * Decode the IP and TCP headers at pkt, of which caplen bytes were
  * captured.  On DECODE_TCP all of *info is set; on DECODE_NOT_TCP the
- * addresses are and the rest is zero; on DECODE_MALFORMED *info is all
- * zero.  info may be NULL to classify only.
+ * addresses are and the rest is zero; on DECODE_MALFORMED and DECODE_CUT
+ * *info is all zero.  info may be NULL to classify only.
  */
 enum decode_result
 decode_ip(const uint8_t *pkt, size_t caplen, struct pkt_info *info)
@@ -252,8 +273,8 @@ decode_ip(const uint8_t *pkt, size_t caplen, struct pkt_info *info)
 		}
 	}
 
-	/* A partly filled pi must not leak out of a rejected packet. */
-	if (r == DECODE_MALFORMED)
+	/* A partly filled pi must not leak out of a packet not judged. */
+	if (r == DECODE_MALFORMED || r == DECODE_CUT)
 		memset(&pi, 0, sizeof(pi));
 	if (info != NULL)
 		memcpy(info, &pi, sizeof(*info));

@@ -25,8 +25,12 @@
 enum decode_result {
 	DECODE_TCP,		/* IPv4/IPv6 + TCP header, info filled in */
 	DECODE_NOT_TCP,		/* well-formed IP, but not TCP (or ESP, no next header) */
-	DECODE_MALFORMED	/* truncated, inconsistent lengths, a fragment, ... */
+	DECODE_MALFORMED,	/* the packet is: lengths, header fields, a TCP fragment */
+	DECODE_CUT		/* the capture ends before the TCP flags */
 };
+
+/* The bytes of a TCP header that decide: ports, sequence number, flags. */
+#define TCP_DECIDE_LEN	14
 
 enum decode_result	decode_ip(const uint8_t *, size_t, struct pkt_info *);
 

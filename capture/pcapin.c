@@ -71,7 +71,7 @@ static const char *what(void);
 static void	batch_flush(void);
 static int	savefile_match(const struct pcap_pkthdr *, const u_char *);
 static void	record(u_char *, const struct pcap_pkthdr *, const u_char *);
-static void	savefile_end(void);
+static void	savefile_end(int);
 static void	read_round(void);
 static void	readable(int, short, void *);
 static void	next_round(int, short, void *);
@@ -244,14 +244,18 @@ record(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 		batch_flush();
 }
 
-/* Everything is sent; what happens next is the parent's decision. */
+/*
+ * Everything is sent; what happens next is the parent's decision.  cut:
+ * the file ended inside a record.
+ */
 static void
-savefile_end(void)
+savefile_end(int cut)
 {
 	struct capture_eof	eof;
 
 	memset(&eof, 0, sizeof(eof));
 	eof.records = nrecords;
+	eof.cut = cut != 0;
 	child_compose(IMSG_CAPTURE_EOF, &eof, sizeof(eof));
 	log_debug("savefile: %llu records", (unsigned long long)nrecords);
 	pcap_freecode(&filter);
@@ -278,13 +282,18 @@ read_round(void)
 	if (n == -1) {
 		if (source == CAPTURE_LIVE)
 			fatalx("%s: %s", ifname, pcap_geterr(pc));
-		/* A savefile cut short, say by a killed tcpdump. */
-		log_warnx("savefile: %s", pcap_geterr(pc));
-		savefile_end();
+		/*
+		 * A savefile cut short, say by a killed tcpdump, or one
+		 * whose first record is already incomplete: the parent
+		 * reports it as a failed replay.
+		 */
+		log_warnx("savefile: cut short after %llu whole records: %s",
+		    (unsigned long long)nrecords, pcap_geterr(pc));
+		savefile_end(1);
 		return;
 	}
 	if (source == CAPTURE_SAVEFILE && n == 0) {
-		savefile_end();
+		savefile_end(0);
 		return;
 	}
 	if (source == CAPTURE_SAVEFILE || n == ROUND_MAX)

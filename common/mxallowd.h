@@ -52,7 +52,7 @@
 #define DEFAULT_QUEUE_MAXLEN	4096
 #define DEFAULT_RDNS_MAX_ADDRESSES 4		/* besides the source itself */
 #define DEFAULT_PFLOG_IF	"pflog0"
-#define DEFAULT_PCAP_FILTER	"port 25"
+#define DEFAULT_PCAP_FILTER	""	/* none: classify() picks the SYNs */
 #define DEFAULT_PF_TABLE	"mx-white"
 #define PF_TABLE_NAME_MAX	32	/* PF_TABLE_NAME_SIZE, NUL included */
 
@@ -168,8 +168,13 @@ enum pkt_class {
 	PKT_FAKE = 1,		/* a new connection to a fake address */
 	PKT_REAL,		/* a new connection to a real address */
 	PKT_OTHER,		/* anything else that decodes: not ours to judge */
-	PKT_MALFORMED		/* could not be decoded */
+	PKT_MALFORMED,		/* the packet is broken: could not be decoded */
+	PKT_CUT			/* the copy ends before the TCP flags: unjudged */
 };
+#define PKT_CLASS_LAST	PKT_CUT
+
+/* Only a SYN to this port is a new connection to a mail server. */
+#define SMTP_PORT	25
 
 struct pkt_result {
 	uint32_t	id;
@@ -186,6 +191,7 @@ struct pkt_result {
  */
 #define PFLOG_PASS		0	/* PF_PASS */
 #define PFLOG_BLOCK		1	/* PF_DROP */
+#define PFLOG_MATCH		12	/* PF_MATCH: a match rule, fate undecided */
 #define PFLOG_DIR_IN		1	/* PF_IN */
 #define PFLOG_DIR_OUT		2	/* PF_OUT */
 
@@ -197,9 +203,14 @@ struct pf_event {
 	struct pkt_info	info;
 };
 
-/* The end of a savefile: capture has sent every record it holds. */
+/*
+ * The end of a savefile: capture has sent every record it could read;
+ * cut is 1 when the file ended inside a record.
+ */
 struct capture_eof {
 	uint64_t	records;
+	uint32_t	cut;
+	uint32_t	pad;
 };
 
 /* The addresses capture classifies by. */

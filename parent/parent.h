@@ -17,6 +17,8 @@
 #ifndef PARENT_H
 #define PARENT_H
 
+#include <sys/time.h>
+
 #include <imsg.h>
 #include <stdint.h>
 #include <time.h>
@@ -35,6 +37,7 @@ struct stats {
 	unsigned long long	blocked;		/* SYNs dropped at real */
 	unsigned long long	other;			/* accepted, not ours */
 	unsigned long long	malformed;		/* dropped, undecodable */
+	unsigned long long	cut;			/* dropped, copy too short */
 	unsigned long long	resets;			/* resets sent */
 	unsigned long long	reset_errors;
 	unsigned long long	queue_enobufs;		/* netlink overruns */
@@ -114,6 +117,7 @@ void	pf_start(void);
 void	pf_changed(void);
 void	pf_events(struct imsg *);
 void	pf_eof(struct imsg *);
+void	pf_set_intervals(const struct timeval *, const struct timeval *);
 
 /* rdns.c */
 void	rdns_start(const struct mxallowd_conf *);

@@ -50,7 +50,10 @@
 static const struct mxallowd_conf	*conf;
 static int				 dry_run;
 static int				 push_scheduled;
+static int				 started;
 static struct event			 push_ev, check_ev;
+static struct timeval			 push_delay = { PF_PUSH_DELAY, 0 };
+static struct timeval			 check_every = { PF_CHECK_EVERY, 0 };
 
 /* The table, built from the whitelist for one push. */
 struct table_build {
@@ -117,9 +120,8 @@ pf_push(int fd, short event, void *arg)
 static void
 pf_check(int fd, short event, void *arg)
 {
-	struct timeval	every = { PF_CHECK_EVERY, 0 };
-	int		size;
-	size_t		count;
+	int	size;
+	size_t	count;
 
 	count = policy_count() + policy_count_allowed();
 	if ((size = pftable_size()) != -1 && (size_t)size != count) {
@@ -127,19 +129,31 @@ pf_check(int fd, short event, void *arg)
 		    "setting it again", conf->pf_table, size, count);
 		pf_changed();
 	}
-	evtimer_add(&check_ev, &every);
+	evtimer_add(&check_ev, &check_every);
 }
 
 /* The whitelist changed: push it soon, once for all changes till then. */
 void
 pf_changed(void)
 {
-	struct timeval	delay = { PF_PUSH_DELAY, 0 };
-
 	if (dry_run || push_scheduled)
 		return;
 	push_scheduled = 1;
-	evtimer_add(&push_ev, &delay);
+	evtimer_add(&push_ev, &push_delay);
+}
+
+/*
+ * For regress/unit/pftable_test.c: other intervals than a second and a
+ * minute.  A running check is rearmed with the new interval; a push
+ * already scheduled keeps its time.
+ */
+void
+pf_set_intervals(const struct timeval *push, const struct timeval *check)
+{
+	push_delay = *push;
+	check_every = *check;
+	if (started)
+		evtimer_add(&check_ev, &check_every);
 }
 
 /*
@@ -171,20 +185,30 @@ pf_open(const struct mxallowd_conf *c)
 void
 pf_start(void)
 {
-	struct timeval	every = { PF_CHECK_EVERY, 0 };
-
 	if (dry_run)
 		return;
 	pf_push(0, 0, NULL);
 	evtimer_set(&check_ev, pf_check, NULL);
-	evtimer_add(&check_ev, &every);
+	evtimer_add(&check_ev, &check_every);
+	started = 1;
 }
 
+/*
+ * One record.  pf logs a packet with the action of the rule that logged
+ * it: PF_PASS or PF_DROP for a pass or block rule, which decided the
+ * packet's fate, PF_MATCH for a match rule, which did not (a later rule
+ * may still pass or block it).  A SYN to a fake address counts as a hit
+ * unless pf passed it; at a real address only a decision counts.
+ */
 static void
 pf_event(const struct pf_event *e)
 {
 	if (e->class == PKT_MALFORMED) {
 		stats.malformed++;
+		return;
+	}
+	if (e->class == PKT_CUT) {
+		stats.cut++;
 		return;
 	}
 	if (e->dir != PFLOG_DIR_IN || e->class == PKT_OTHER) {
@@ -197,10 +221,11 @@ pf_event(const struct pf_event *e)
 		/* pf passed it, by the table or by a rule of its own. */
 		policy_refresh(&e->info.src);
 		stats.admitted++;
-	} else if (e->class == PKT_REAL)
+	} else if (e->class == PKT_REAL && e->action == PFLOG_BLOCK)
 		policy_blocked(&e->info);
 	else
-		stats.other++;	/* a passed SYN to a fake: pf.conf's business */
+		stats.other++;	/* a passed SYN to a fake: pf.conf's business;
+				   a match rule's at a real address */
 }
 
 /* IMSG_PF_EVENTS from capture. */
@@ -216,7 +241,7 @@ pf_events(struct imsg *imsg)
 	n = payload_batch(imsg, events, sizeof(events[0]), nitems(events));
 	for (i = 0; i < n; i++) {
 		if (events[i].class < PKT_FAKE ||
-		    events[i].class > PKT_MALFORMED)
+		    events[i].class > PKT_CLASS_LAST)
 			fatalx("%s: bad class %u", i2s(imsg_get_type(imsg)),
 			    events[i].class);
 		pf_event(&events[i]);
@@ -233,6 +258,13 @@ pf_eof(struct imsg *imsg)
 		fatalx("%s: the end of a savefile not replayed",
 		    i2s(imsg_get_type(imsg)));
 	payload_get(imsg, &eof, sizeof(eof));
+	if (eof.cut) {
+		/* What was replayed is reported, but the replay failed. */
+		log_warnx("replay of %s failed: the savefile is cut short "
+		    "after %llu records", conf->replay,
+		    (unsigned long long)eof.records);
+		children_shutdown(1);
+	}
 	log_info("replay of %s done: %llu records", conf->replay,
 	    (unsigned long long)eof.records);
 	children_shutdown(0);

@@ -20,9 +20,13 @@
  * On OpenBSD this is <net/pfvar.h> and nothing else.  Elsewhere (Linux CI)
  * it reproduces the OpenBSD definitions so that the table layer compiles
  * and regress/unit/pftable_test.c can check, byte for byte, what it would
- * hand to the kernel.  This reproduction is never used on OpenBSD.
+ * hand to the kernel.  This reproduction is never used on OpenBSD; the
+ * layout assertions at the end hold for both, so that compiling for
+ * OpenBSD (regress/build/openbsd-cc.sh) checks the reproduction's numbers
+ * against OpenBSD's own headers.
  *
- * Sources (openbsd/src):
+ * Sources (openbsd/src), the reproduction follows pfvar.h 1.543
+ * (2025/04/14), the newest revision the reference index holds:
  *	sys/net/pfvar.h 1.543	struct pfr_table, struct pfr_addr,
  *				struct pfioc_table, PFR_FLAG_*,
  *				PF_TABLE_NAME_SIZE, DIOCR* ('D', 60..74)
@@ -50,6 +54,7 @@
 
 #include <sys/types.h>
 #include <sys/ioctl.h>
+#include <stddef.h>
 #include <sys/socket.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -149,6 +154,8 @@ struct pfioc_table {
 #define DIOCRCLRADDRS	OPENBSD_IOWR('D', 66, struct pfioc_table)
 #define DIOCRSETADDRS	OPENBSD_IOWR('D', 69, struct pfioc_table)
 
+#endif /* __OpenBSD__ */
+
 /*
  * The layout computed by hand from the OpenBSD definitions (amd64, and any
  * other machine where int is 4 bytes and in6_addr 4-aligned):
@@ -166,7 +173,13 @@ _Static_assert(offsetof(struct pfr_addr, pfra_net) == 39,
     "struct pfr_addr layout");
 _Static_assert(sizeof(struct pfioc_table) ==
     (sizeof(void *) == 8 ? 1104 : 1100), "struct pfioc_table layout");
-
-#endif /* __OpenBSD__ */
+_Static_assert(DIOCRSETADDRS == (sizeof(void *) == 8 ? 0xc4504445UL :
+    0xc44c4445UL), "DIOCRSETADDRS");
+_Static_assert(DIOCRCLRADDRS == (sizeof(void *) == 8 ? 0xc4504442UL :
+    0xc44c4442UL), "DIOCRCLRADDRS");
+_Static_assert(PFR_FLAG_DUMMY == 0x2, "PFR_FLAG_DUMMY");
+_Static_assert(PF_TABLE_NAME_SIZE == 32, "PF_TABLE_NAME_SIZE");
+_Static_assert(OPENBSD_AF_INET == 2 && OPENBSD_AF_INET6 == 24,
+    "address families");
 
 #endif /* PFVAR_COMPAT_H */

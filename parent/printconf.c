@@ -68,8 +68,9 @@ conf_print(FILE *fp, const struct mxallowd_conf *conf)
 		    mxaddr_ntop(&conf->nameserver[i], buf, sizeof(buf)));
 	fprintf(fp, "pflog-interface %s\n", conf->pflog_if);
 	fprintf(fp, "pf-table %s\n", conf->pf_table);
-	/* Quoted: the filter has blanks and may hold a '#'. */
-	fprintf(fp, "pcap-filter \"%s\"\n", conf->pcap_filter);
+	/* Quoted: the filter has blanks and may hold a '#'.  None: unset. */
+	if (conf->pcap_filter[0] != '\0')
+		fprintf(fp, "pcap-filter \"%s\"\n", conf->pcap_filter);
 	fprintf(fp, "user %s\n", conf->user);
 	fprintf(fp, "chroot %s\n", conf->chroot);
 	fprintf(fp, "control-socket %s\n", conf->control_sock);

@@ -39,7 +39,8 @@ stats_format(char *buf, size_t len, size_t entries, size_t evicted)
 	nfqueue_kernel_drops(&qdrop, &udrop);
 #endif
 	snprintf(buf, len, "fake-hits=%llu whitelisted=%llu admitted=%llu "
-	    "allowlisted=%llu blocked=%llu other=%llu malformed=%llu resets=%llu "
+	    "allowlisted=%llu blocked=%llu other=%llu malformed=%llu cut=%llu "
+	    "resets=%llu "
 	    "reset-errors=%llu entries=%zu evicted=%zu whitelist-full=%llu "
 	    "enobufs=%llu queue-dropped=%llu user-dropped=%llu "
 	    "overflow=%llu rdns-lookups=%llu rdns-confirmed=%llu "
@@ -48,7 +49,7 @@ stats_format(char *buf, size_t len, size_t entries, size_t evicted)
 	    "pf-pushes=%llu pf-errors=%llu",
 	    stats.fake_hits, stats.whitelisted,
 	    stats.admitted, stats.allowlisted, stats.blocked, stats.other, stats.malformed,
-	    stats.resets, stats.reset_errors, entries, evicted,
+	    stats.cut, stats.resets, stats.reset_errors, entries, evicted,
 	    stats.whitelist_full, stats.queue_enobufs, qdrop, udrop,
 	    stats.pending_overflow, stats.rdns_lookups, stats.rdns_confirmed,
 	    stats.rdns_unconfirmed, stats.rdns_capped, stats.rdns_failed,

@@ -116,6 +116,9 @@ verdict_decide(const struct pkt_result *r)
 	case PKT_OTHER:
 		stats.other++;
 		return 1;
+	case PKT_CUT:		/* cannot be judged, so not let through */
+		stats.cut++;
+		return 0;
 	case PKT_MALFORMED:
 	default:
 		stats.malformed++;
@@ -136,7 +139,7 @@ verdict_results(struct imsg *imsg)
 			fatalx("%s: an answer for packet %u, not asked",
 			    i2s(imsg_get_type(imsg)), results[i].id);
 		if (results[i].class < PKT_FAKE ||
-		    results[i].class > PKT_MALFORMED)
+		    results[i].class > PKT_CLASS_LAST)
 			fatalx("%s: bad class %u", i2s(imsg_get_type(imsg)),
 			    results[i].class);
 		pending_head = (pending_head + 1) % pending_cap;

@@ -182,7 +182,6 @@ max-entries 100000
 rdns-max-addresses 4
 pflog-interface pflog0
 pf-table mx-white
-pcap-filter "port 25"
 user _mxallowd
 chroot /var/empty
 control-socket /var/run/mxallowd.sock

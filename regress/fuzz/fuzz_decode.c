@@ -16,8 +16,9 @@
 
 /*
  * libFuzzer harness: decode_ip() on arbitrary bytes, plus the contract
- * in decode.c: MALFORMED leaves *info all zero, NOT_TCP sets only the
- * addresses, TCP sets a matching inet or inet6 pair; padding stays zero.
+ * in decode.c: MALFORMED and CUT leave *info all zero, NOT_TCP sets only
+ * the addresses, TCP sets a matching inet or inet6 pair; padding stays
+ * zero; one byte less captured gives the same answer or CUT.
  */
 
 #include <sys/types.h>
@@ -64,6 +65,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	switch (r) {
 	case DECODE_MALFORMED:
+	case DECODE_CUT:
 		if (!is_zero(&info, sizeof(info)))
 			abort();
 		break;
@@ -86,6 +88,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	default:
 		abort();
+	}
+
+	/* A shorter copy decodes as the whole one does, or as CUT. */
+	if (size > 1) {
+		struct pkt_info		 cut;
+		enum decode_result	 rc;
+
+		rc = decode_ip(data, size - 1, &cut);
+		if (rc != DECODE_CUT && (rc != r ||
+		    memcmp(&cut, &info, sizeof(cut)) != 0))
+			abort();
 	}
 
 	/* Classify-only gives the same answer; a second run the same info. */

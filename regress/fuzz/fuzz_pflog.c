@@ -16,8 +16,8 @@
 
 /*
  * libFuzzer harness: pflog_decode() on one arbitrary record.  Its
- * contract (pflog.c): a known class, and on PKT_MALFORMED an event that
- * is all zero but for the class.
+ * contract (pflog.c): a known class, and on PKT_MALFORMED and PKT_CUT an
+ * event that is all zero but for the class.
  */
 
 #include <sys/types.h>
@@ -69,15 +69,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		break;
 	case PKT_MALFORMED:
+	case PKT_CUT:
 		memset(&zero, 0, sizeof(zero));
-		zero.class = PKT_MALFORMED;
+		zero.class = ev.class;
 		if (memcmp(&ev, &zero, sizeof(ev)) != 0)
 			abort();
 		break;
 	default:
 		abort();
 	}
-	if (!(ev.class >= PKT_FAKE && ev.class <= PKT_MALFORMED))
+	if (!(ev.class >= PKT_FAKE && ev.class <= PKT_CLASS_LAST))
 		abort();
 	return 0;
 }

@@ -23,7 +23,8 @@
  * One record per line; '#' starts a comment, blank lines are skipped:
  *
  *	ACTION DIR SRC DST KIND [sport N] [dport N]
- *		ACTION is pass or block, DIR in or out, SRC and DST two
+ *		ACTION is pass, block or match (a pf match rule's
+ *		record, its fate undecided), DIR in or out, SRC and DST two
  *		IPv4 or two IPv6 addresses, KIND syn, synack, ack, rst or
  *		udp; the destination port is 25 unless given.
  *	short N		the record of "block in 203.0.113.5 192.0.2.10
@@ -72,6 +73,7 @@
 #define OB_AF_INET6	24
 #define PF_PASS		0
 #define PF_DROP		1
+#define PF_MATCH	12	/* sys/net/pfvar.h 1.543 */
 #define PF_IN		1
 #define PF_OUT		2
 #define NO_PID		100000	/* OpenBSD: PID_MAX + 1 */
@@ -276,8 +278,10 @@ parse_record(struct spec *s, char **w, int nw)
 		s->action = PF_PASS;
 	else if (strcmp(w[0], "block") == 0)
 		s->action = PF_DROP;
+	else if (strcmp(w[0], "match") == 0)
+		s->action = PF_MATCH;
 	else
-		die("action \"%s\": not pass or block", w[0]);
+		die("action \"%s\": not pass, block or match", w[0]);
 	if (strcmp(w[1], "in") == 0)
 		s->dir = PF_IN;
 	else if (strcmp(w[1], "out") == 0)

@@ -373,7 +373,8 @@ build_syn(struct pkt *p, const struct flood *f, const uint8_t *src,
  *	2 (v6)	a first fragment (offset 0, more to come) with the whole SYN
  *	3 (v6)	nine destination options headers: the decoder stops at 8
  *	4 (v6)	an 88-byte destination options header: TCP starts past the
- *		128 bytes the daemon copies of a packet
+ *		128 bytes the daemon copies of a packet (counted as cut:
+ *		the copy, not the packet, is short)
  * Measured (Linux 6, iptables-nft and -legacy, no conntrack): all of
  * these reach the rule.  Not sent, because the kernel stops them first:
  * IPv4 fragments (reassembled before INPUT, a lone one expires), later

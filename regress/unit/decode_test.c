@@ -17,8 +17,10 @@
 /*
  * Unit tests for the IPv4 / IPv6 / TCP decoder of the capture process.
  * Packets are built by hand, byte by byte (regress/lib/packet.c and the
- * extension headers below).  Prints "ok NAME" or
- * "FAIL NAME: reason" per check; exits 1 on any failure.
+ * extension headers below), and taken from captures other projects wrote
+ * (../shared/realcaps, or $REALCAPS; regress/lib/savefile.c reads them).
+ * Prints "ok NAME" or "FAIL NAME: reason" per check; exits 1 on any
+ * failure.
  *
  * Whenever the decoder is handed a packet, the bytes are first copied
  * to end right in front of an inaccessible page, so that any read past
@@ -40,6 +42,7 @@
 #include "decode.h"
 
 #include "packet.h"
+#include "savefile.h"
 #include "unit.h"
 
 #define NRANDOM		200000
@@ -64,6 +67,8 @@ rname(enum decode_result r)
 		return "NOT_TCP";
 	case DECODE_MALFORMED:
 		return "MALFORMED";
+	case DECODE_CUT:
+		return "CUT";
 	}
 	return "?";
 }
@@ -165,7 +170,7 @@ check_info(const char *name, const struct pkt_info *info,
 	char		 got_s[INET6_ADDRSTRLEN], got_d[INET6_ADDRSTRLEN];
 
 	memset(&want, 0, sizeof(want));
-	if (e->r != DECODE_MALFORMED) {
+	if (e->r == DECODE_TCP || e->r == DECODE_NOT_TCP) {
 		make_addr(&want.src, e->src);
 		make_addr(&want.dst, e->dst);
 	}
@@ -233,6 +238,14 @@ expect_malformed(const char *name, const struct pkt *p)
 	struct expect	 e = { DECODE_MALFORMED, NULL, NULL, 0, 0, 0, 0 };
 
 	expect(name, p, &e);
+}
+
+static void
+expect_cut_n(const char *name, const struct pkt *p, size_t caplen)
+{
+	struct expect	 e = { DECODE_CUT, NULL, NULL, 0, 0, 0, 0 };
+
+	expect_n(name, p, caplen, &e);
 }
 
 /* ---- the packets most checks start from ---- */
@@ -415,6 +428,50 @@ t_snaplen(void)
 	e = (struct expect){ DECODE_TCP, V4_SRC, V4_DST, 40000, 25,
 	    0x11223344, TCP_FLAG_SYN };
 	expect("ipv4_trailing_padding", &p, &e);
+
+	/*
+	 * The capture may end inside the TCP options (pflogd's 160 bytes,
+	 * the 128 the daemon copies): the first 14 TCP bytes decide.
+	 */
+	v4_syn_opts(&p);
+	e = (struct expect){ DECODE_TCP, V4_SRC, V4_DST, 40001, 25,
+	    0xfedcba98, TCP_FLAG_SYN };
+	expect_n("ipv4_options_cut_after_flags", &p, 36 + 14, &e);
+	expect_cut_n("ipv4_options_cut_before_flags", &p, 36 + 13);
+
+	v6_syn(&p);
+	e = (struct expect){ DECODE_TCP, V6_SRC, V6_DST, 50000, 25,
+	    0x80000001, TCP_FLAG_SYN };
+	expect_n("ipv6_syn_options_cut_after_flags", &p, 40 + 14, &e);
+	expect_cut_n("ipv6_syn_options_cut_before_flags", &p, 40 + 13);
+
+	/* A TCP header of 60 bytes, 40 of them options, cut at 60 in all. */
+	pkt_ip4(&p, V4_SRC, V4_DST, IPPROTO_TCP, NULL, 0);
+	{
+		static const uint8_t	 opts40[40] = { 2, 4, 5, 0xb4, 1, 3,
+		    3, 8, 4, 2, 8, 10 };
+
+		pkt_tcp(&p, 40000, 25, 7, TCP_FLAG_SYN, opts40,
+		    sizeof(opts40));
+	}
+	pkt_finish(&p);
+	e = (struct expect){ DECODE_TCP, V4_SRC, V4_DST, 40000, 25, 7,
+	    TCP_FLAG_SYN };
+	expect_n("ipv4_60_byte_tcp_header_cut_at_60", &p, 60, &e);
+
+	/* Behind IPv6 extension headers, the flags past the copy: CUT. */
+	pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_DSTOPTS);
+	ip6_ext(&p, IPPROTO_DSTOPTS, IPPROTO_TCP, 88);
+	pkt_tcp(&p, 50000, 25, 1, TCP_FLAG_SYN, NULL, 0);
+	pkt_finish(&p);
+	expect_cut_n("ipv6_tcp_past_the_copy", &p, SNAPLEN);
+	e = (struct expect){ DECODE_TCP, V6_SRC, V6_DST, 50000, 25, 1,
+	    TCP_FLAG_SYN };
+	expect("ipv6_tcp_past_the_copy_whole", &p, &e);
+
+	/* IPv4 options cut: the header's length fields still say enough. */
+	v4_syn_opts(&p);
+	expect_cut_n("ipv4_ip_options_cut", &p, 30);
 }
 
 static void
@@ -501,11 +558,62 @@ t_fragments(void)
 	put16(p.b + 6, 0x4000 | 0x2000);		/* DF and MF */
 	expect_malformed("ipv4_frag_df_mf", &p);
 
-	pkt_ip4(&p, V4_SRC, V4_DST, IPPROTO_UDP, NULL, 0);
-	pkt_udp(&p, 53, 25);
+	/* Fragments of other protocols are not TCP, whole or not. */
+	{
+		struct expect	 e4 = { DECODE_NOT_TCP, V4_SRC, V4_DST,
+		    0, 0, 0, 0 };
+		struct expect	 e6 = { DECODE_NOT_TCP, V6_SRC, V6_DST,
+		    0, 0, 0, 0 };
+
+		pkt_ip4(&p, V4_SRC, V4_DST, IPPROTO_UDP, NULL, 0);
+		pkt_udp(&p, 53, 25);
+		pkt_finish(&p);
+		put16(p.b + 6, 0x2000);
+		expect("ipv4_frag_udp_first", &p, &e4);
+		put16(p.b + 6, 0x0010);
+		expect("ipv4_frag_udp_later", &p, &e4);
+
+		pkt_ip4(&p, V4_SRC, V4_DST, IPPROTO_ICMP, NULL, 0);
+		icmp_echo(&p, 8);
+		pkt_finish(&p);
+		put16(p.b + 6, 0x2000);
+		expect("ipv4_frag_icmp", &p, &e4);
+
+		pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_FRAGMENT);
+		ip6_frag(&p, IPPROTO_UDP, 0, 1);
+		pkt_udp(&p, 53, 25);
+		pkt_finish(&p);
+		expect("ipv6_frag_udp_first", &p, &e6);
+
+		pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_FRAGMENT);
+		ip6_frag(&p, IPPROTO_ICMPV6, 100, 0);
+		payload(&p, 16);
+		pkt_finish(&p);
+		expect("ipv6_frag_icmp6_later", &p, &e6);
+
+		/* A first fragment's chain is walked to its end. */
+		pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_FRAGMENT);
+		ip6_frag(&p, IPPROTO_DSTOPTS, 0, 1);
+		ip6_ext(&p, IPPROTO_DSTOPTS, IPPROTO_UDP, 8);
+		pkt_udp(&p, 53, 25);
+		pkt_finish(&p);
+		expect("ipv6_frag_first_dstopts_udp", &p, &e6);
+	}
+
+	/* A TCP first fragment behind a destination options header. */
+	pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_FRAGMENT);
+	ip6_frag(&p, IPPROTO_DSTOPTS, 0, 1);
+	ip6_ext(&p, IPPROTO_DSTOPTS, IPPROTO_TCP, 8);
+	pkt_tcp(&p, 1, 25, 1, TCP_FLAG_SYN, NULL, 0);
 	pkt_finish(&p);
-	put16(p.b + 6, 0x2000);
-	expect_malformed("ipv4_frag_udp", &p);
+	expect_malformed("ipv6_frag_first_dstopts_tcp", &p);
+
+	/* A later fragment of a packet whose chain goes on: not judged. */
+	pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_FRAGMENT);
+	ip6_frag(&p, IPPROTO_DSTOPTS, 100, 0);
+	payload(&p, 16);
+	pkt_finish(&p);
+	expect_malformed("ipv6_frag_later_dstopts", &p);
 
 	pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_FRAGMENT);
 	ip6_frag(&p, IPPROTO_TCP, 0, 1);		/* first of several */
@@ -557,11 +665,14 @@ t_bad_headers(void)
 		expect_malformed(name, &p);
 	}
 
-	/* IHL 15 = 60 bytes, but only 40 are captured in all. */
+	/*
+	 * IHL 15 = 60 bytes and a total length of 100, but only 40 are
+	 * captured: the packet may well be sound, the copy is short.
+	 */
 	v4_syn(&p);
 	p.b[0] = 0x4f;
 	put16(p.b + 2, 100);
-	expect_malformed("ipv4_ihl_beyond_caplen", &p);
+	expect_cut_n("ipv4_ihl_beyond_caplen", &p, p.len);
 
 	/* IHL 6 and a UDP packet of 20 bytes: header beyond caplen. */
 	pkt_ip4(&p, V4_SRC, V4_DST, IPPROTO_UDP, NULL, 0);
@@ -580,12 +691,20 @@ t_bad_headers(void)
 	p.b[40 + 12] = 0x40;
 	expect_malformed("ipv6_tcp_doff_4", &p);
 
-	/* Data offset 6: one option word more than was captured. */
+	/*
+	 * Data offset 6: one option word more than was captured, but the
+	 * IP length has room for it: a short capture, not a short packet.
+	 */
 	v4_syn(&p);
 	p.b[20 + 12] = 0x60;
 	payload(&p, 3);
-	put16(p.b + 2, 44);		/* the IP length has room for it */
-	expect_malformed("ipv4_tcp_doff_beyond_caplen", &p);
+	put16(p.b + 2, 44);
+	{
+		struct expect	 e = { DECODE_TCP, V4_SRC, V4_DST, 40000, 25,
+		    0x11223344, TCP_FLAG_SYN };
+
+		expect("ipv4_tcp_doff_beyond_caplen", &p, &e);
+	}
 
 	/* The options are captured but lie beyond the IP total length. */
 	v4_syn(&p);
@@ -673,7 +792,7 @@ t_bad_headers(void)
 	pkt_udp(&p, 53, 25);
 	pkt_finish(&p);
 	p.b[0] = 0x65;			/* 28 bytes: short of an IPv6 header */
-	expect_malformed("ipv4_packet_version_6", &p);
+	expect_cut_n("ipv4_packet_version_6", &p, p.len);
 }
 
 /* At most 8 extension headers are walked. */
@@ -731,11 +850,13 @@ t_chain_bound(void)
 }
 
 /*
- * Every truncation of a valid packet: MALFORMED below the end of its
- * headers (hdrlen), the full answer from there on.
+ * Every truncation of a valid packet: nothing at all is MALFORMED (no
+ * IP version to go by), CUT below decide (the end of what the decoder
+ * reads: the TCP flags, or the header that says it is not TCP), the
+ * full answer from there on.
  */
 static void
-truncations(const char *name, const struct pkt *p, size_t hdrlen,
+truncations(const char *name, const struct pkt *p, size_t decide,
     const struct expect *e)
 {
 	struct pkt_info		 info;
@@ -743,7 +864,8 @@ truncations(const char *name, const struct pkt *p, size_t hdrlen,
 	size_t			 n;
 
 	for (n = 0; n <= p->len; n++) {
-		want = n < hdrlen ? DECODE_MALFORMED : e->r;
+		want = n == 0 ? DECODE_MALFORMED : n < decide ? DECODE_CUT :
+		    e->r;
 		memset(&info, 0xa5, sizeof(info));
 		r = run(p, n, &info);
 		if (r != want) {
@@ -751,7 +873,7 @@ truncations(const char *name, const struct pkt *p, size_t hdrlen,
 			    rname(r), rname(want));
 			return;
 		}
-		if (r == DECODE_MALFORMED) {
+		if (r == DECODE_MALFORMED || r == DECODE_CUT) {
 			struct pkt_info	 zero;
 
 			memset(&zero, 0, sizeof(zero));
@@ -774,22 +896,23 @@ t_truncation(void)
 	v4_syn(&p);
 	e = (struct expect){ DECODE_TCP, V4_SRC, V4_DST, 40000, 25,
 	    0x11223344, TCP_FLAG_SYN };
-	truncations("truncate_ipv4_syn", &p, p.len, &e);
+	truncations("truncate_ipv4_syn", &p, 20 + 14, &e);
 
 	v4_syn_opts(&p);
 	e = (struct expect){ DECODE_TCP, V4_SRC, V4_DST, 40001, 25,
 	    0xfedcba98, TCP_FLAG_SYN };
-	truncations("truncate_ipv4_options", &p, p.len, &e);
+	truncations("truncate_ipv4_options", &p, 36 + 14, &e);
 
 	v6_syn(&p);
 	e = (struct expect){ DECODE_TCP, V6_SRC, V6_DST, 50000, 25,
 	    0x80000001, TCP_FLAG_SYN };
-	truncations("truncate_ipv6_syn", &p, p.len, &e);
+	truncations("truncate_ipv6_syn", &p, 40 + 14, &e);
 
 	v6_ext_syn(&p);
 	e = (struct expect){ DECODE_TCP, V6_SRC, V6_DST, 50001, 25,
 	    0xcafef00d, TCP_FLAG_SYN };
-	truncations("truncate_ipv6_ext_chain", &p, p.len, &e);
+	truncations("truncate_ipv6_ext_chain", &p, 40 + 8 + 16 + 24 + 8 + 14,
+	    &e);
 
 	pkt_ip6(&p, V6_SRC, V6_DST, IPPROTO_AH);
 	ip6_ext(&p, IPPROTO_AH, IPPROTO_TCP, 24);
@@ -797,18 +920,21 @@ t_truncation(void)
 	pkt_finish(&p);
 	e = (struct expect){ DECODE_TCP, V6_SRC, V6_DST, 50002, 25, 7,
 	    TCP_FLAG_SYN };
-	truncations("truncate_ipv6_ah", &p, p.len, &e);
+	truncations("truncate_ipv6_ah", &p, 40 + 24 + 14, &e);
 
-	/* With payload: TCP as soon as the headers are in. */
+	/* With payload: TCP as soon as the flags are in. */
 	pkt_ip4(&p, V4_SRC, V4_DST, IPPROTO_TCP, NULL, 0);
 	pkt_tcp(&p, 40000, 25, 99, TCP_FLAG_ACK, NULL, 0);
 	payload(&p, 100);
 	pkt_finish(&p);
 	e = (struct expect){ DECODE_TCP, V4_SRC, V4_DST, 40000, 25, 99,
 	    TCP_FLAG_ACK };
-	truncations("truncate_ipv4_with_payload", &p, 40, &e);
+	truncations("truncate_ipv4_with_payload", &p, 20 + 14, &e);
 
-	/* Not TCP: known once the IP header (and the chain) is in. */
+	/*
+	 * Not TCP: known once the IP header is in, and of each extension
+	 * header the two bytes that name the next one.
+	 */
 	pkt_ip4(&p, V4_SRC, V4_DST, IPPROTO_UDP, NULL, 0);
 	pkt_udp(&p, 53, 25);
 	pkt_finish(&p);
@@ -820,7 +946,7 @@ t_truncation(void)
 	pkt_udp(&p, 53, 25);
 	pkt_finish(&p);
 	e = (struct expect){ DECODE_NOT_TCP, V6_SRC, V6_DST, 0, 0, 0, 0 };
-	truncations("truncate_ipv6_hbh_udp", &p, 56, &e);
+	truncations("truncate_ipv6_hbh_udp", &p, 40 + 2, &e);
 }
 
 static void
@@ -852,8 +978,9 @@ t_degenerate(void)
 	else
 		pass("caplen_0");
 
-	if (decode_ip(&one, 1, &info) != DECODE_MALFORMED)
-		failed("one_byte", "not MALFORMED");
+	/* The start of an IPv4 header: a copy cut short. */
+	if (decode_ip(&one, 1, &info) != DECODE_CUT)
+		failed("one_byte", "not CUT");
 	else
 		pass("one_byte");
 
@@ -903,7 +1030,7 @@ t_random(void)
 	struct pkt_info		 info, zero;
 	enum decode_result	 r;
 	size_t			 n, j;
-	int			 i, k, counts[3] = { 0, 0, 0 };
+	int			 i, k, counts[4] = { 0, 0, 0, 0 };
 	const char		*why = NULL;
 
 	v4_syn(&seeds[0]);
@@ -945,9 +1072,9 @@ t_random(void)
 		memset(&info, 0xa5, sizeof(info));
 		r = run(&p, p.len, &info);
 		counts[r]++;
-		if (r == DECODE_MALFORMED) {
+		if (r == DECODE_MALFORMED || r == DECODE_CUT) {
 			if (memcmp(&info, &zero, sizeof(info)) != 0)
-				why = "MALFORMED with info not zeroed";
+				why = "MALFORMED or CUT with info not zeroed";
 			continue;
 		}
 		if ((p.b[0] >> 4 == 4 && info.src.af != AF_INET) ||
@@ -958,21 +1085,164 @@ t_random(void)
 		    info.src.af == AF_INET ? 4 : 16) != 0)
 			why = "source address not from the header";
 		else if (r == DECODE_TCP && p.len < (p.b[0] >> 4 == 4 ?
-		    40u : 60u))
-			why = "TCP from fewer bytes than IP + TCP headers";
+		    20u + TCP_DECIDE_LEN : 40u + TCP_DECIDE_LEN))
+			why = "TCP from fewer bytes than IP + 14 TCP bytes";
 		else if (r == DECODE_NOT_TCP && (info.sport != 0 ||
 		    info.dport != 0 || info.seq != 0 || info.tcp_flags != 0))
 			why = "NOT_TCP with ports or flags set";
 	}
 	if (why != NULL)
 		failed("random_input", "iteration %d: %s", i - 1, why);
-	else if (counts[DECODE_TCP] == 0 || counts[DECODE_NOT_TCP] == 0)
+	else if (counts[DECODE_TCP] == 0 || counts[DECODE_NOT_TCP] == 0 ||
+	    counts[DECODE_CUT] == 0)
 		failed("random_input", "no coverage: %d TCP, %d NOT_TCP, "
-		    "%d MALFORMED", counts[0], counts[1], counts[2]);
+		    "%d MALFORMED, %d CUT", counts[0], counts[1], counts[2],
+		    counts[3]);
 	else {
-		printf("# random: %d TCP, %d NOT_TCP, %d MALFORMED\n",
-		    counts[0], counts[1], counts[2]);
+		printf("# random: %d TCP, %d NOT_TCP, %d MALFORMED, %d CUT\n",
+		    counts[0], counts[1], counts[2], counts[3]);
 		pass("random_input");
+	}
+}
+
+/*
+ * Captures written by other projects (../shared/realcaps/syn/): the SYNs
+ * (without ACK) in each, and those to port 25, as tcpdump 4.99 counts
+ * them (tcpdump -nr FILE | grep 'Flags \[S[EW]*\]'), less the fragments,
+ * which mxallowd does not judge.  Decoded whole and as the daemon's
+ * 128-byte copy, they must count the same; cut to any length, a packet
+ * must decode as it does whole or as CUT, never as something else.
+ */
+static const struct realcap {
+	const char	*file;
+	int		 syn, syn25;	/* SYNs, and to port 25 */
+	int		 malformed;	/* -1: not checked */
+	int		 not_tcp;	/* -1: not checked */
+} realcaps[] = {
+	{ "syn/zeek/smtp.pcap", 3, 2, 0, -1 },
+	{ "syn/zeek/smtp-attachment-msg.pcap", 1, 1, 0, -1 },
+	{ "syn/zeek/communityid-ipv6.pcap", 1, 1, 0, -1 },
+	{ "syn/zeek/ip6-hoa-tcp-good-chksum.pcap", 1, 0, 0, 0 },
+	{ "syn/zeek/ip6-route0-tcp-good-chksum.pcap", 1, 0, 0, 0 },
+	{ "syn/zeek/ipv6-http-atomic-frag.pcap", 4, 0, 0, -1 },
+	{ "syn/zeek/tcp-truncated-header.pcap", 1, 1, -1, -1 },
+	/* tcpdump shows its first fragment as a SYN: a TCP fragment. */
+	{ "syn/zeek/ipv4-fragmented-syn.pcap", 0, 0, 2, 0 },
+	{ "syn/suricata-verify/smtperr.pcap", 4, 3, 0, -1 },
+	{ "syn/suricata-verify/detect-ipopts.pcap", 8, 0, 0, 0 },
+	{ "syn/suricata-verify/tfo.pcap", 2, 0, 0, -1 },
+	{ "syn/suricata-verify/defrag-ipv6-tcp-frag.pcap", 0, 0, 3, 0 },
+	{ "syn/ndpi/smtp-starttls.pcap", 2, 2, 0, -1 },
+	{ "syn/ndpi/synscan.pcap", 1994, 1, 0, -1 },
+	{ "syn/tcpdump/mptcp-v0.pcap", 2, 0, 0, -1 },
+	{ "syn/arkime/cloudshark-bgp-md5.pcap", 1, 0, 0, -1 },
+	{ "syn/pcapplusplus/frag_http_req.pcap", 0, 0, -1, -1 },
+	/* OSPFv3, ICMPv6, UDP behind hop-by-hop, routing, AH, ... */
+	{ "syn/pcapplusplus/ipv6_options.pcap", 0, 0, 0, 6 },
+};
+
+static struct sf_rec	rec;
+
+/* 1 if caplen bytes of ip decode as a SYN without ACK; *to25 its port. */
+static int
+is_syn(const uint8_t *ip, size_t caplen, enum decode_result *r, int *to25)
+{
+	struct pkt_info	info;
+
+	*r = decode_ip(unit_guard(ip, caplen), caplen, &info);
+	*to25 = 0;
+	if (*r != DECODE_TCP || (info.tcp_flags & (TCP_FLAG_SYN |
+	    TCP_FLAG_ACK)) != TCP_FLAG_SYN)
+		return 0;
+	*to25 = info.dport == 25;
+	return 1;
+}
+
+/* Every shorter copy of ip decodes as the whole does, or as CUT. */
+static int
+cut_consistent(const uint8_t *ip, size_t caplen, char *why, size_t whylen)
+{
+	struct pkt_info		 whole, info;
+	enum decode_result	 rw, r;
+	size_t			 n;
+	int			 decided = 0;
+
+	rw = decode_ip(unit_guard(ip, caplen), caplen, &whole);
+	for (n = 1; n < caplen; n++) {
+		r = decode_ip(unit_guard(ip, n), n, &info);
+		if (r == DECODE_CUT && !decided)
+			continue;
+		if (r != rw || memcmp(&info, &whole, sizeof(info)) != 0) {
+			snprintf(why, whylen, "cut to %zu of %zu bytes: %s, "
+			    "whole %s", n, caplen, rname(r), rname(rw));
+			return 0;
+		}
+		decided = 1;
+	}
+	return 1;
+}
+
+static void
+t_realcaps(void)
+{
+	struct savefile		 sf;
+	const struct realcap	*c;
+	const uint8_t		*ip;
+	enum decode_result	 r;
+	char			 path[1024], err[256], name[128], why[128];
+	size_t			 caplen, wirelen, i;
+	int			 syn, syn25, syn128, syn25_128, malformed;
+	int			 not_tcp, to25, rc, bad;
+
+	for (i = 0; i < sizeof(realcaps) / sizeof(realcaps[0]); i++) {
+		c = &realcaps[i];
+		snprintf(name, sizeof(name), "realcaps_%s", c->file + 4);
+		snprintf(path, sizeof(path), "%s/%s", realcaps_dir(), c->file);
+		if (sf_open(&sf, path, err, sizeof(err)) == -1) {
+			failed(name, "%s (REALCAPS names the directory)", err);
+			continue;
+		}
+		syn = syn25 = syn128 = syn25_128 = malformed = not_tcp = 0;
+		bad = 0;
+		while (!bad && (rc = sf_next(&sf, &rec)) == 1) {
+			if (!sf_ip(&sf, &rec, &ip, &caplen, &wirelen))
+				continue;
+			if (is_syn(ip, caplen, &r, &to25)) {
+				syn++;
+				syn25 += to25;
+			}
+			malformed += r == DECODE_MALFORMED;
+			not_tcp += r == DECODE_NOT_TCP;
+			if (is_syn(ip, caplen < SNAPLEN ? caplen : SNAPLEN,
+			    &r, &to25)) {
+				syn128++;
+				syn25_128 += to25;
+			}
+			if (!cut_consistent(ip, caplen, why, sizeof(why))) {
+				failed(name, "record %llu: %s",
+				    (unsigned long long)sf.records, why);
+				bad = 1;
+			}
+		}
+		sf_close(&sf);
+		if (bad)
+			continue;
+		if (rc == -1)
+			failed(name, "the file ends inside a record");
+		else if (syn != c->syn || syn25 != c->syn25)
+			failed(name, "%d SYNs, %d to port 25; tcpdump: %d, %d",
+			    syn, syn25, c->syn, c->syn25);
+		else if (syn128 != syn || syn25_128 != syn25)
+			failed(name, "copied 128 bytes: %d SYNs, %d to port "
+			    "25; whole: %d, %d", syn128, syn25_128, syn, syn25);
+		else if (c->malformed != -1 && malformed != c->malformed)
+			failed(name, "%d malformed, want %d", malformed,
+			    c->malformed);
+		else if (c->not_tcp != -1 && not_tcp != c->not_tcp)
+			failed(name, "%d not TCP, want %d", not_tcp,
+			    c->not_tcp);
+		else
+			pass(name);
 	}
 }
 
@@ -990,6 +1260,7 @@ main(void)
 	t_truncation();
 	t_degenerate();
 	t_random();
+	t_realcaps();
 
 	return unit_exit_status();
 }

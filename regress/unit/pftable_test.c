@@ -22,7 +22,16 @@
  * pfr_validate_addr does, with OpenBSD's address family numbers), keeps
  * the table's content as a set, and can fail like the kernel.  The ioctl
  * numbers and structure layout are checked against values computed by
- * hand from OpenBSD's headers.  Prints "ok NAME" or "FAIL NAME: reason".
+ * hand from OpenBSD's headers.
+ *
+ * Then the glue above it, parent/pf.c, on the same double and a libevent
+ * loop: the whitelist pushed once at the start, a burst of fake hits
+ * (IMSG_PF_EVENTS, as capture sends them) coalesced into one push, a
+ * failing push retried, a table changed behind the daemon's back set
+ * again by the size check; the whitelist itself is a stand-in for
+ * policy.c.  The intervals are shortened (pf_set_intervals) and the loop
+ * is run a counted number of turns: the checks count pushes and ioctl
+ * calls, never time.  Prints "ok NAME" or "FAIL NAME: reason".
  */
 
 #include <sys/types.h>
@@ -31,14 +40,19 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <event.h>
+#include <imsg.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "imsgev.h"
 #include "log.h"
+#include "parent.h"
 #include "pftable.h"
 #include "pfvar_compat.h"
 
@@ -71,6 +85,46 @@ void
 log_debug(const char *fmt, ...)
 {
 	(void)fmt;
+}
+
+/* pf.c logs what it repairs; the tests look for it. */
+static char	infomsg[1024];
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(infomsg, sizeof(infomsg), fmt, ap);
+	va_end(ap);
+}
+
+/* A fatal error in the code under test fails the test binary. */
+void
+fatal(const char *fmt, ...)
+{
+	va_list	ap;
+
+	printf("FAIL fatal: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(": %s\n", strerror(errno));
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	ap;
+
+	printf("FAIL fatalx: ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	exit(1);
 }
 
 /* A table entry as the double keeps it. */
@@ -918,6 +972,394 @@ test_other_name(void)
 	pftable_close();
 }
 
+/* ---- the glue: parent/pf.c ---- */
+
+struct stats	stats;
+
+/*
+ * A stand-in for policy.c: a whitelist of single addresses and a fixed
+ * allowlist; a fake hit whitelists the source and tells pf.c, as
+ * policy.c does through the callback policy_start() is given.
+ */
+#define WL_MAX		4096
+static struct mxaddr	wl[WL_MAX];
+static size_t		nwl;
+static struct mxaddr	allowed;
+static int		nrefresh, nblocked;
+
+void
+policy_fake_hit(const struct pkt_info *pi)
+{
+	size_t	i;
+
+	stats.fake_hits++;
+	for (i = 0; i < nwl; i++)
+		if (memcmp(&wl[i], &pi->src, sizeof(wl[i])) == 0)
+			return;
+	if (nwl == WL_MAX)
+		return;
+	wl[nwl++] = pi->src;
+	stats.whitelisted++;
+	pf_changed();
+}
+
+int
+policy_refresh(const struct mxaddr *a)
+{
+	(void)a;
+	nrefresh++;
+	return 1;
+}
+
+void
+policy_blocked(const struct pkt_info *pi)
+{
+	(void)pi;
+	nblocked++;
+	stats.blocked++;
+}
+
+void
+policy_foreach(void (*fn)(const struct wl_view *, void *), void *arg)
+{
+	struct wl_view	v;
+	size_t		i;
+
+	for (i = 0; i < nwl; i++) {
+		memset(&v, 0, sizeof(v));
+		v.net = wl[i];
+		v.prefixlen = wl[i].af == AF_INET ? 32 : 128;
+		fn(&v, arg);
+	}
+}
+
+void
+policy_foreach_allowed(void (*fn)(const struct mxaddr *, unsigned int,
+    void *), void *arg)
+{
+	fn(&allowed, 24, arg);
+}
+
+size_t
+policy_count(void)
+{
+	return nwl;
+}
+
+size_t
+policy_count_allowed(void)
+{
+	return 1;
+}
+
+__dead void
+children_shutdown(int status)
+{
+	printf("FAIL children_shutdown(%d): not expected here\n", status);
+	exit(1);
+}
+
+/* The channel capture would send on. */
+static int		 chan[2];
+static struct imsgbuf	 tx, rx;
+
+/* n SYNs as capture reports them: from 10.0.x.y (first + i), to dst. */
+static void
+send_events(size_t first, size_t n, uint32_t class, uint8_t action)
+{
+	struct pf_event	ev[PKT_BATCH_MAX];
+	struct imsg	imsg;
+	size_t		i, b;
+
+	while (n > 0) {
+		b = n < PKT_BATCH_MAX ? n : PKT_BATCH_MAX;
+		memset(ev, 0, sizeof(ev));
+		for (i = 0; i < b; i++) {
+			ev[i].class = class;
+			ev[i].action = action;
+			ev[i].dir = PFLOG_DIR_IN;
+			ev[i].info.src.af = AF_INET;
+			ev[i].info.src.u.bytes[0] = 10;
+			ev[i].info.src.u.bytes[2] = (uint8_t)((first + i) >> 8);
+			ev[i].info.src.u.bytes[3] = (uint8_t)(first + i);
+			ev[i].info.dst.af = AF_INET;
+			ev[i].info.dst.u.bytes[0] = 192;
+			ev[i].info.dst.u.bytes[3] = 10;
+			ev[i].info.dport = 25;
+			ev[i].info.tcp_flags = TCP_FLAG_SYN;
+		}
+		if (imsg_compose(&tx, IMSG_PF_EVENTS, 0, 0, -1, ev,
+		    b * sizeof(ev[0])) == -1 || imsgbuf_flush(&tx) == -1 ||
+		    imsgbuf_read(&rx) != 1 || imsg_get(&rx, &imsg) <= 0) {
+			printf("FAIL pf_channel: %s\n", strerror(errno));
+			exit(1);
+		}
+		pf_events(&imsg);
+		imsg_free(&imsg);
+		first += b;
+		n -= b;
+	}
+}
+
+/* Does the double's table hold the whitelist and the allowlist, exactly? */
+static int
+table_is_whitelist(char *why, size_t whylen)
+{
+	struct key	want;
+	size_t		i;
+
+	if (k.ntab != nwl + 1) {
+		snprintf(why, whylen, "%zu entries in the table, whitelist "
+		    "and allowlist %zu", k.ntab, nwl + 1);
+		return 0;
+	}
+	for (i = 0; i < nwl; i++) {
+		memset(&want, 0, sizeof(want));
+		want.af = BSD_AF_INET;
+		want.net = 32;
+		memcpy(want.addr, wl[i].u.bytes, 4);
+		if (bsearch(&want, k.tab, k.ntab, sizeof(*k.tab),
+		    keycmp) == NULL) {
+			snprintf(why, whylen, "whitelist entry %zu is not in "
+			    "the table", i);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/*
+ * One turn of the loop: blocks until a timer is due and runs what is.
+ * Should nothing be due, a sentinel ends the turn after 10 s instead of
+ * an hour (the long check interval); the counts then tell what is
+ * missing.
+ */
+static void
+sentinel(int fd, short event, void *arg)
+{
+	(void)fd;
+	(void)event;
+	(void)arg;
+}
+
+static void
+turn(void)
+{
+	static struct event	 sentinel_ev;
+	struct timeval		 tv = { 10, 0 };
+
+	evtimer_set(&sentinel_ev, sentinel, NULL);
+	evtimer_add(&sentinel_ev, &tv);
+	if (event_loop(EVLOOP_ONCE) == -1) {
+		printf("FAIL pf_loop: event_loop\n");
+		exit(1);
+	}
+	evtimer_del(&sentinel_ev);
+}
+
+static const struct timeval	tv_short = { 0, 1000 };	/* 1 ms */
+static const struct timeval	tv_long = { 3600, 0 };
+
+/* The table check, now, and only it; then back to an hour. */
+static void
+check_now(void)
+{
+	pf_set_intervals(&tv_short, &tv_short);
+	turn();
+	pf_set_intervals(&tv_short, &tv_long);
+}
+
+static void
+test_pf_glue(void)
+{
+	static struct mxallowd_conf	conf;
+	const char	*name;
+	char		 why[256];
+	unsigned long long pushes, errors;
+	int		 calls;
+
+	reset(DEFAULT_PF_TABLE, 1);
+	pftable_set_device(DEVICE);
+	pftable_set_ioctl(double_ioctl);
+	event_init();
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, chan) == -1 ||
+	    imsgbuf_init(&tx, chan[0]) == -1 ||
+	    imsgbuf_init(&rx, chan[1]) == -1) {
+		printf("FAIL pf_channel: %s\n", strerror(errno));
+		exit(1);
+	}
+	memset(&conf, 0, sizeof(conf));
+	strlcpy(conf.pf_table, DEFAULT_PF_TABLE, sizeof(conf.pf_table));
+	allowed.af = AF_INET;
+	allowed.u.bytes[0] = 198;
+	allowed.u.bytes[1] = 51;
+	allowed.u.bytes[2] = 100;
+	/* Pushes come a millisecond after a change; no check for now. */
+	pf_set_intervals(&tv_short, &tv_long);
+
+	/* Left from a previous run: the start sets the table anyway. */
+	k.tab = calloc(1, sizeof(*k.tab));
+	k.tab[0].af = BSD_AF_INET;
+	k.tab[0].net = 32;
+	k.tab[0].addr[0] = 172;
+	k.ntab = 1;
+	name = "pf_start_pushes_once";
+	if (pf_open(&conf) != -1)
+		failed(name, "pf_open gave a descriptor outside a replay");
+	else {
+		mark();
+		pf_start();
+		if (k.calls != 1 || k.flags != 0 || stats.pf_pushes != 1)
+			failed(name, "%d ioctl calls (flags %#x), %llu pushes",
+			    k.calls, k.flags, stats.pf_pushes);
+		else if (!table_is_whitelist(why, sizeof(why)))
+			failed(name, "%s", why);
+		else
+			pass(name);
+	}
+
+	/*
+	 * A burst: 1000 new sources in 16 messages, then the same again;
+	 * nothing reaches pf until the loop turns, then one push sets all.
+	 */
+	name = "pf_burst_coalesced";
+	mark();
+	send_events(0, 1000, PKT_FAKE, PFLOG_BLOCK);
+	send_events(0, 1000, PKT_FAKE, PFLOG_BLOCK);
+	calls = k.calls;
+	turn();
+	if (calls != 0)
+		failed(name, "%d ioctl calls before the loop turned", calls);
+	else if (nwl != 1000 || stats.fake_hits != 2000)
+		failed(name, "whitelist %zu, fake hits %llu", nwl,
+		    stats.fake_hits);
+	else if (k.calls != 1 || stats.pf_pushes != 2)
+		failed(name, "%d ioctl calls, %llu pushes in all", k.calls,
+		    stats.pf_pushes);
+	else if (!table_is_whitelist(why, sizeof(why)))
+		failed(name, "%s", why);
+	else
+		pass(name);
+
+	/* Once pushed, nothing is pending: a turn without a change is idle. */
+	name = "pf_nothing_pending";
+	mark();
+	event_loop(EVLOOP_NONBLOCK);
+	if (k.calls != 0)
+		failed(name, "%d ioctl calls without a change", k.calls);
+	else
+		pass(name);
+
+	/*
+	 * A push that fails (the table gone, say after a pfctl -f that
+	 * dropped it) is counted and tried again, until it succeeds.
+	 */
+	name = "pf_failed_push_retried";
+	mark();
+	inject(ESRCH);
+	inject(EBUSY);
+	send_events(1000, 5, PKT_FAKE, PFLOG_BLOCK);
+	pushes = stats.pf_pushes;
+	errors = stats.pf_errors;
+	turn();
+	if (stats.pf_errors != errors + 1 || stats.pf_pushes != pushes ||
+	    nwarn == 0)
+		failed(name, "first try: %llu errors, %llu pushes, %d "
+		    "warnings", stats.pf_errors - errors,
+		    stats.pf_pushes - pushes, nwarn);
+	else {
+		turn();
+		turn();
+		if (k.calls != 3 || stats.pf_errors != errors + 2 ||
+		    stats.pf_pushes != pushes + 1)
+			failed(name, "%d ioctl calls, %llu errors, %llu "
+			    "pushes", k.calls, stats.pf_errors - errors,
+			    stats.pf_pushes - pushes);
+		else if (!table_is_whitelist(why, sizeof(why)))
+			failed(name, "%s", why);
+		else
+			pass(name);
+	}
+
+	/*
+	 * Emptied behind our back (pfctl -T flush): the next check finds
+	 * the size wrong and has the table set again, once.
+	 */
+	name = "pf_check_repairs_flushed_table";
+	mark();
+	k.ntab = 0;
+	infomsg[0] = '\0';
+	check_now();
+	calls = k.calls;
+	pushes = stats.pf_pushes;
+	turn();					/* the push it asked for */
+	if (calls != 1 || k.flags != 0)
+		failed(name, "the check made %d ioctl calls", calls);
+	else if (strstr(infomsg, "holds 0 entries") == NULL)
+		failed(name, "not logged: \"%s\"", infomsg);
+	else if (k.calls != 2 || stats.pf_pushes != pushes + 1)
+		failed(name, "%d ioctl calls, %llu pushes after the check",
+		    k.calls, stats.pf_pushes - pushes);
+	else if (!table_is_whitelist(why, sizeof(why)))
+		failed(name, "%s", why);
+	else
+		pass(name);
+
+	/* Grown behind our back (pfctl -T add): set again as well. */
+	name = "pf_check_repairs_grown_table";
+	mark();
+	k.tab = realloc(k.tab, (k.ntab + 1) * sizeof(*k.tab));
+	memset(&k.tab[k.ntab], 0xff, sizeof(*k.tab));
+	k.ntab++;
+	check_now();
+	turn();
+	if (k.calls != 2 || !table_is_whitelist(why, sizeof(why)))
+		failed(name, "%d ioctl calls; %s", k.calls,
+		    k.calls != 2 ? "want a check and a push" : why);
+	else
+		pass(name);
+
+	/* A table of the right size is left alone: a check, no push. */
+	name = "pf_check_leaves_good_table";
+	mark();
+	pushes = stats.pf_pushes;
+	check_now();
+	event_loop(EVLOOP_NONBLOCK);
+	if (k.calls != 1 || k.flags != PFR_FLAG_DUMMY ||
+	    stats.pf_pushes != pushes)
+		failed(name, "%d ioctl calls (last flags %#x), %llu pushes",
+		    k.calls, k.flags, stats.pf_pushes - pushes);
+	else
+		pass(name);
+
+	/*
+	 * What pf's action means: at a real address a pass refreshes, a
+	 * block is counted blocked, a match rule's record neither; at a
+	 * fake one anything but a pass is a hit.
+	 */
+	name = "pf_actions";
+	nrefresh = nblocked = 0;
+	stats.other = 0;
+	send_events(2000, 1, PKT_REAL, PFLOG_PASS);
+	send_events(2000, 2, PKT_REAL, PFLOG_BLOCK);
+	send_events(2000, 4, PKT_REAL, PFLOG_MATCH);
+	send_events(2000, 8, PKT_FAKE, PFLOG_MATCH);
+	send_events(3000, 16, PKT_FAKE, PFLOG_PASS);
+	if (nrefresh != 1 || nblocked != 2 || stats.other != 4 + 16 ||
+	    nwl != 1005 + 8)
+		failed(name, "refreshed %d, blocked %d, other %llu, "
+		    "whitelist %zu", nrefresh, nblocked, stats.other, nwl);
+	else
+		pass(name);
+	turn();
+
+	imsgbuf_clear(&tx);
+	imsgbuf_clear(&rx);
+	close(chan[0]);
+	close(chan[1]);
+	pftable_close();
+}
+
 int
 main(void)
 {
@@ -953,6 +1395,7 @@ main(void)
 	test_set_eintr();
 	test_set_bad_entry();
 	test_other_name();
+	test_pf_glue();
 	reset(NULL, 0);
 	return unit_exit_status();
 }
