@@ -135,9 +135,10 @@ capture_start() {
 	wait_until 30 grep -q 'listening on' "$CAPTURE_ERR"
 }
 
-# capture_stop: end the capture (SIGINT: it flushes its file).
+# capture_stop: end the capture (SIGTERM: it flushes its file; a background
+# job ignores SIGINT).
 capture_stop() {
-	kill -INT "$CAPTURE_PID" 2>/dev/null
+	kill -TERM "$CAPTURE_PID" 2>/dev/null
 	wait "$CAPTURE_PID" 2>/dev/null
 }
 
