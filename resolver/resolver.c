@@ -58,6 +58,8 @@
 #include "dns.h"
 #include "imsgev.h"
 #include "log.h"
+#include "spfwalk.h"
+#include "spfcheck.h"
 
 #define RESOLVER_MAX_INFLIGHT	256	/* lookups at once; more: FAILED */
 #define RESOLVER_MAX_WAITERS	64	/* requests one lookup answers */
@@ -171,37 +173,6 @@ addr_str(const struct mxaddr *a, char *buf, size_t len)
 	if (inet_ntop(a->af, &a->u, buf, len) == NULL)
 		strlcpy(buf, "?", len);
 	return buf;
-}
-
-/*
- * A name worth looking up and passing on: labels of 1 to 63 letters,
- * digits, '-' or '_', 253 characters at most.  Anything else is not trusted
- * as a host name (and not logged).
- */
-static int
-name_usable(const char *name)
-{
-	size_t	len, i, label = 0;
-	char	c;
-
-	len = strnlen(name, RDNS_NAME_MAX);
-	if (len == 0 || len > 253)
-		return 0;
-	for (i = 0; i < len; i++) {
-		c = name[i];
-		if (c == '.') {
-			if (label == 0)
-				return 0;
-			label = 0;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
-			return 0;
-		if (++label > 63)
-			return 0;
-	}
-	return label > 0;
 }
 
 /* NXDOMAIN and NODATA are answers; everything else is a failure. */
@@ -329,7 +300,7 @@ ptr_parse(struct lookup *l, const unsigned char *abuf, int alen)
 			ares_free_hostent(h);
 		return DNS_FAILED;
 	}
-	if (name_usable(h->h_name))
+	if (dns_name_valid(h->h_name))
 		strlcpy(l->name, h->h_name, sizeof(l->name));
 	ares_free_hostent(h);
 	return DNS_OK;
@@ -679,6 +650,9 @@ resolver_dispatch(struct imsg *imsg)
 		break;
 	case IMSG_RDNS_REQUEST:
 		resolver_request(imsg);
+		break;
+	case IMSG_SPF_WALK:
+		spf_walk_request(imsg);
 		break;
 	default:
 		fatalx("unexpected %s from parent", i2s(imsg_get_type(imsg)));
