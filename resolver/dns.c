@@ -45,8 +45,8 @@
  * server address, and falls back to TCP for a truncated answer; sockets
  * are closed when a channel is idle, so each burst of queries leaves from
  * a new port the kernel picks at random; where the c-ares in use has them
- * (1.20, 1.21 and later), one UDP socket per query and 0x20 case
- * randomization are turned on as well.
+ * (newer releases), one UDP socket per query and 0x20 case randomization
+ * are turned on as well.
  */
 
 #include <sys/types.h>
