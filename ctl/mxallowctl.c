@@ -170,6 +170,30 @@ get_text(struct imsg *imsg, struct ctl_text *t)
 		errx(1, "bad answer from mxallowd");
 }
 
+/*
+ * A listing batch: a whole number of entries of size bytes, 1 to max,
+ * into buf; their number.
+ */
+static size_t
+get_batch(struct imsg *imsg, void *buf, size_t size, size_t max)
+{
+	size_t	len = imsg_get_len(imsg), n = len / size;
+
+	if (len == 0 || len % size != 0 || n > max ||
+	    imsg_get_data(imsg, buf, len) == -1)
+		errx(1, "bad answer from mxallowd");
+	return n;
+}
+
+/* A listed network as text, after checking its family. */
+static void
+net_str(const struct mxaddr *net, char *addr, size_t len)
+{
+	if ((net->af != AF_INET && net->af != AF_INET6) ||
+	    inet_ntop(net->af, &net->u, addr, len) == NULL)
+		errx(1, "bad answer from mxallowd");
+}
+
 /* ADDRESS/PREFIX EXPIRES REASON CONFIRMED, one line each. */
 static void
 print_entries(struct imsg *imsg)
@@ -185,19 +209,12 @@ print_entries(struct imsg *imsg)
 	const char			*reason, *confirmed;
 	char				 addr[INET6_ADDRSTRLEN];
 	char				 expires[32];
-	size_t				 len, n, i;
+	size_t				 n, i;
 
-	len = imsg_get_len(imsg);
-	n = len / sizeof(list[0]);
-	if (len == 0 || len % sizeof(list[0]) != 0 || n > CTL_WL_BATCH ||
-	    imsg_get_data(imsg, list, len) == -1)
-		errx(1, "bad answer from mxallowd");
+	n = get_batch(imsg, list, sizeof(list[0]), CTL_WL_BATCH);
 	for (i = 0; i < n; i++) {
 		e = &list[i];
-		if ((e->net.af != AF_INET && e->net.af != AF_INET6) ||
-		    inet_ntop(e->net.af, &e->net.u, addr, sizeof(addr)) ==
-		    NULL)
-			errx(1, "bad answer from mxallowd");
+		net_str(&e->net, addr, sizeof(addr));
 		if (e->expires == CTL_EXPIRES_NEVER)
 			strlcpy(expires, "never", sizeof(expires));
 		else
@@ -252,19 +269,13 @@ print_allowlist(struct imsg *imsg)
 	};
 	const struct ctl_al_entry	*e;
 	char				 addr[INET6_ADDRSTRLEN], age[32];
-	size_t				 len, n, i;
+	size_t				 n, i;
 
-	len = imsg_get_len(imsg);
-	n = len / sizeof(list[0]);
-	if (len == 0 || len % sizeof(list[0]) != 0 || n > CTL_AL_BATCH ||
-	    imsg_get_data(imsg, list, len) == -1)
-		errx(1, "bad answer from mxallowd");
+	n = get_batch(imsg, list, sizeof(list[0]), CTL_AL_BATCH);
 	for (i = 0; i < n; i++) {
 		e = &list[i];
-		if ((e->net.af != AF_INET && e->net.af != AF_INET6) ||
-		    inet_ntop(e->net.af, &e->net.u, addr, sizeof(addr)) ==
-		    NULL || (e->origin != CTL_ORIGIN_FILE &&
-		    e->origin != CTL_ORIGIN_SPF))
+		net_str(&e->net, addr, sizeof(addr));
+		if (e->origin != CTL_ORIGIN_FILE && e->origin != CTL_ORIGIN_SPF)
 			errx(1, "bad answer from mxallowd");
 		if (e->age < 0)
 			strlcpy(age, "-", sizeof(age));

@@ -495,18 +495,9 @@ skipped(struct spf_walk *w, int rec, const char *term, const char *why)
 static int
 domain_spec(const char *spec, size_t len, char *name)
 {
-	size_t	i;
-
 	if (memchr(spec, '%', len) != NULL)
 		return 1;
-	if (len > 0 && spec[len - 1] == '.')
-		len--;
-	if (len == 0 || len >= RDNS_NAME_MAX)
-		return -1;
-	for (i = 0; i < len; i++)
-		name[i] = tolower((unsigned char)spec[i]);
-	name[len] = '\0';
-	return dns_name_valid(name) ? 0 : -1;
+	return dns_name_normalize(spec, len, name);
 }
 
 /* A decimal number from 0 to max, all of s: 0, or -1. */

@@ -5,6 +5,20 @@
 # Run rather than sourced (regress/run.sh runs every netns/*.sh): nothing to do.
 [ "${BASH_SOURCE[0]}" = "$0" ] && exit 0
 
+# need_tools LABEL FILE...: each FILE is an executable (a path) or a
+# command on PATH; the script ends with a FAIL line when one is missing.
+need_tools() {
+	local label=$1 t
+	shift
+	for t; do
+		if [[ $t == */* ]] && [ -x "$t" ] || command -v "$t" >/dev/null; then
+			continue
+		fi
+		fail "$label: $t missing (make, and regress/deps.sh)"
+		exit 1
+	done
+}
+
 # settled: lookups answered so far (confirmed + unconfirmed + failed), from
 # the last statistics line.
 settled() {

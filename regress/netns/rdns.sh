@@ -19,16 +19,7 @@ QUEUE=23
 source "$REGRESS_DIR/netns/e2e.sh"
 source "$REGRESS_DIR/netns/dnslab.sh"
 
-for tool in "$LAB_MXPROBE" "$LAB_FAKEDNS"; do
-	if [ ! -x "$tool" ]; then
-		fail "rdns: $tool missing (make regress/tools/mxprobe regress/tools/fakedns)"
-		exit 1
-	fi
-done
-if [ ! -x "$LAB_DNSMASQ" ]; then
-	fail "rdns: $LAB_DNSMASQ missing (regress/deps.sh installs dnsmasq-base)"
-	exit 1
-fi
+need_tools rdns "$LAB_MXPROBE" "$LAB_FAKEDNS" "$LAB_DNSMASQ"
 
 lab_up || { fail "rdns: lab_up"; exit 1; }
 time_limit rdns "${RDNS_LIMIT:-900}"

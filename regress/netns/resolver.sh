@@ -16,16 +16,7 @@ QUEUE=23
 source "$REGRESS_DIR/netns/e2e.sh"
 source "$REGRESS_DIR/netns/dnslab.sh"
 
-for tool in "$LAB_MXPROBE" "$LAB_FAKEDNS"; do
-	if [ ! -x "$tool" ]; then
-		fail "resolver: $tool missing (make regress/tools/mxprobe regress/tools/fakedns)"
-		exit 1
-	fi
-done
-if ! command -v tcpdump >/dev/null; then
-	fail "resolver: tcpdump missing (regress/deps.sh installs it)"
-	exit 1
-fi
+need_tools resolver "$LAB_MXPROBE" "$LAB_FAKEDNS" tcpdump
 
 lab_up || { fail "resolver: lab_up"; exit 1; }
 time_limit resolver "${RESOLVER_LIMIT:-900}"

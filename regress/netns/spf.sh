@@ -21,12 +21,7 @@ source "$REGRESS_DIR/netns/dnslab.sh"
 CTL=$TOP/mxallowctl
 STATE=$SCRATCH/state
 
-for tool in "$LAB_MXPROBE" "$LAB_FAKEDNS" "$CTL"; do
-	if [ ! -x "$tool" ]; then
-		fail "spf: $tool missing (make)"
-		exit 1
-	fi
-done
+need_tools spf "$LAB_MXPROBE" "$LAB_FAKEDNS" "$CTL"
 
 lab_up || { fail "spf: lab_up"; exit 1; }
 time_limit spf "${SPF_LIMIT:-900}"
