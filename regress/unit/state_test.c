@@ -868,9 +868,12 @@ t_scale(void)
 	tload = unit_elapsed(&t0);
 	REQUIRE(n == SCALE_N && whitelist_count(wl) == SCALE_N,
 	    "restored %zu, %zu in the whitelist", n, whitelist_count(wl));
-	/* Informational; only a quadratic blow-up would be this slow. */
-	REQUIRE(tload < 10 && tsave < 10, "save %.3f s, load %.3f s", tsave,
-	    tload);
+	/*
+	 * Informational: a few seconds here, ten under valgrind, more on a
+	 * loaded machine; only a quadratic blow-up (hours) would reach this.
+	 */
+	REQUIRE(tload < 120 && tsave < 120, "save %.3f s, load %.3f s",
+	    tsave, tload);
 	printf("ok %s: %d entries, %.1f MB: save %.3f s (with fsync), "
 	    "load %.3f s (parse + restore)\n", name, SCALE_N,
 	    st.st_size / 1e6, tsave, tload);
