@@ -41,7 +41,6 @@
 static const struct child_ops	*ops;
 static struct imsgev		 parent_iev;
 static int			 initialised;
-struct event_base		*child_evbase;
 
 static void	child_dispatch_parent(int, short, void *);
 
@@ -153,7 +152,7 @@ child_main(const struct child_ops *child_ops, const struct child_logopts *lo)
 	    fcntl(PARENT_SOCK_FILENO, F_SETFL, O_NONBLOCK) == -1)
 		fatal("socket to parent");
 
-	child_evbase = event_init();
+	event_init();
 	imsgev_init(&parent_iev, PARENT_SOCK_FILENO, "parent",
 	    child_dispatch_parent);
 	/* Only the parent can hand us a descriptor (a savefile to replay). */

@@ -53,8 +53,6 @@ __dead void child_main(const struct child_ops *,
 	    const struct child_logopts *);
 void	child_compose(uint32_t, const void *, size_t);
 
-extern struct event_base	*child_evbase;	/* for evdns */
-
 __dead void capture_main(const struct child_logopts *);
 __dead void resolver_main(const struct child_logopts *);
 

@@ -27,11 +27,13 @@
  *   CTL_FLUSH		none			CTL_OK
  *   CTL_RELOAD		none			CTL_OK or CTL_ERROR
  *   CTL_LOG_VERBOSE	struct ctl_log		CTL_OK
+ *   CTL_SHOW_ALLOWLIST	none			CTL_AL_NAME..., CTL_AL_ENTRIES...,
+ *						CTL_END
  *
  * Any request may instead be answered with CTL_ERROR (a bad request, or the
  * parent is busy).  Every payload is a fixed-size struct checked for its
- * exact size, except CTL_WL_ENTRIES: a whole number of entries, 1 to
- * CTL_WL_BATCH.  Strings are NUL-terminated within their array.  Both ends
+ * exact size, except CTL_WL_ENTRIES and CTL_AL_ENTRIES: a whole number of
+ * entries, 1 to CTL_WL_BATCH or CTL_AL_BATCH.  Strings are NUL-terminated within their array.  Both ends
  * are built from one tree and run on one host: host byte order throughout.
  */
 
@@ -46,6 +48,9 @@
 #define CTL_TEXT_MAX	256	/* an answer for the user, NUL included */
 #define CTL_STATS_MAX	1024	/* the statistics line, NUL included */
 #define CTL_WL_BATCH	256	/* entries per CTL_WL_ENTRIES message */
+#define CTL_AL_BATCH	256	/* entries per CTL_AL_ENTRIES message */
+#define CTL_NAME_MAX	256	/* a name of an allowlist listing, NUL included */
+#define CTL_AL_NAMES_MAX 4096	/* names in one listing */
 
 enum ctl_type {
 	/* requests: mxallowctl -> parent */
@@ -56,12 +61,15 @@ enum ctl_type {
 	CTL_FLUSH,
 	CTL_RELOAD,
 	CTL_LOG_VERBOSE,
+	CTL_SHOW_ALLOWLIST,
 	/* answers: parent -> mxallowctl */
 	CTL_OK = 100,		/* struct ctl_text: what was done */
 	CTL_ERROR,		/* struct ctl_text: why it was not */
 	CTL_WL_ENTRIES,		/* struct ctl_wl_entry[1..CTL_WL_BATCH] */
 	CTL_STATS,		/* struct ctl_stats */
-	CTL_END			/* none: the listing is complete */
+	CTL_END,		/* none: the listing is complete */
+	CTL_AL_NAME,		/* struct ctl_al_name */
+	CTL_AL_ENTRIES		/* struct ctl_al_entry[1..CTL_AL_BATCH] */
 };
 
 /* add ADDRESS [SECONDS] */
@@ -105,6 +113,32 @@ struct ctl_wl_entry {
 	uint32_t	reason;		/* enum ctl_reason */
 	uint32_t	confirmed;	/* 1: admitted at a real MX; 0; or NA */
 	int64_t		expires;	/* seconds from now, or EXPIRES_NEVER */
+};
+
+/*
+ * show allowlist: the names the entries refer to come first, each once;
+ * ids run from 1, 0 meaning none.
+ */
+struct ctl_al_name {
+	uint32_t	id;
+	char		name[CTL_NAME_MAX];
+};
+
+/* Where an allowlist network comes from. */
+enum ctl_origin {
+	CTL_ORIGIN_FILE = 1,		/* "file": the allowlist file */
+	CTL_ORIGIN_SPF			/* "spf": an allowlist-spf walk */
+};
+
+struct ctl_al_entry {
+	struct mxaddr	net;		/* masked to prefixlen */
+	uint32_t	prefixlen;
+	uint32_t	origin;		/* enum ctl_origin */
+	uint32_t	source;		/* name id: the file, or the domain */
+	uint32_t	record;		/* name id: the SPF record; 0 */
+	uint32_t	mech;		/* enum spf_mech; 0 for the file */
+	uint32_t	pad;
+	int64_t		age;		/* seconds since the walk; -1 */
 };
 
 #endif /* CONTROL_H */

@@ -141,6 +141,9 @@ static const char *const imsg_names[] = {
 	[IMSG_PF_EVENTS] =	"IMSG_PF_EVENTS",
 	[IMSG_CAPTURE_EOF] =	"IMSG_CAPTURE_EOF",
 	[IMSG_LOG_VERBOSE] =	"IMSG_LOG_VERBOSE",
+	[IMSG_SPF_WALK] =	"IMSG_SPF_WALK",
+	[IMSG_SPF_NETS] =	"IMSG_SPF_NETS",
+	[IMSG_SPF_DONE] =	"IMSG_SPF_DONE",
 };
 /* A type added to the enum without a name here fails to build. */
 _Static_assert(nitems(imsg_names) == IMSG_NTYPES, "a type has no name");

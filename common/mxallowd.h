@@ -66,6 +66,10 @@
 #define RDNS_MAX_ADDRESSES_LIMIT 64
 #define RDNS_NAME_MAX		256		/* a DNS name, 253 + NUL, rounded */
 #define PCAP_FILTER_MAX		512
+#define MAX_SPF_DOMAINS		64		/* allowlist-spf, in all */
+#define DEFAULT_SPF_REFRESH_MIN	300		/* seconds; see mxallowd.conf(5) */
+#define DEFAULT_SPF_REFRESH_MAX	86400
+#define MAX_SPF_REFRESH		(7 * 86400)
 
 /* The descriptor on which an exec'd child finds its socket to the parent. */
 #define PARENT_SOCK_FILENO	3
@@ -130,6 +134,10 @@ struct mxallowd_conf {
 	char		control_sock[CONTROL_SOCK_MAX];	/* mxallowctl's socket */
 	char		allowlist[PATH_MAX];	/* "" for none */
 	char		state_file[PATH_MAX];	/* "" for none */
+	int		spf_refresh_min;	/* seconds between walks */
+	int		spf_refresh_max;
+	unsigned int	nspf;			/* allowlist-spf domains */
+	char		spf[MAX_SPF_DOMAINS][RDNS_NAME_MAX];	/* lower case */
 };
 
 /* What capture learns from the headers of one packet. */
@@ -249,6 +257,69 @@ struct rdns_answer {
 	struct mxaddr	addrs[RDNS_MAX_ADDRESSES_LIMIT];
 };
 
+/*
+ * The SPF-walked allowlist.  The parent asks the resolver to walk a
+ * domain's SPF record (struct spf_walk_request); the resolver answers with
+ * the networks the walk found, in batches each from one record (struct
+ * spf_nets), then how it ended (struct spf_done).  The bounds below hold
+ * for every walk: a walk that goes past one is refused as a whole.
+ */
+#define SPF_MAX_LOOKUPS		10	/* DNS-querying terms (RFC 7208 4.6.4) */
+#define SPF_MAX_VOIDS		2	/* lookups with no answer (ibid.) */
+#define SPF_MAX_MX		10	/* hosts of one mx term (ibid.) */
+#define SPF_MAX_RECORDS		16	/* records one walk reads */
+#define SPF_MAX_NETWORKS	1000	/* networks one domain yields */
+#define SPF_MIN_PREFIX4		12	/* shorter IPv4 prefixes are refused */
+#define SPF_MIN_PREFIX6		32
+#define SPF_MAX_ADDRS4		(1ULL << 24)	/* IPv4 addresses in all */
+#define SPF_MAX_NETS64		(1ULL << 36)	/* IPv6 /64 networks in all */
+#define SPF_NETS_BATCH		128
+#define SPF_WHY_MAX		160
+
+/* The mechanism that listed a network. */
+enum spf_mech {
+	SPF_MECH_IP4 = 1,
+	SPF_MECH_IP6,
+	SPF_MECH_A,
+	SPF_MECH_MX
+};
+
+struct spf_walk_request {
+	uint32_t	id;
+	char		domain[RDNS_NAME_MAX];
+};
+
+struct spf_net {
+	struct mxaddr	net;		/* masked to prefixlen */
+	uint8_t		prefixlen;
+	uint8_t		mech;		/* enum spf_mech */
+	uint8_t		pad[2];
+};
+
+struct spf_nets {
+	uint32_t	id;
+	uint32_t	n;		/* 1 to SPF_NETS_BATCH */
+	char		record[RDNS_NAME_MAX];	/* whose record listed them */
+	struct spf_net	nets[SPF_NETS_BATCH];
+};
+
+enum spf_status {
+	SPF_WALK_OK = 1,	/* the networks sent are the domain's */
+	SPF_WALK_FAILED,	/* DNS failed (temperror): try again later */
+	SPF_WALK_REFUSED,	/* a bound, a syntax error (permerror) */
+	SPF_WALK_NONE		/* the domain publishes no SPF record */
+};
+
+struct spf_done {
+	uint32_t	id;
+	uint32_t	status;		/* enum spf_status */
+	uint32_t	ttl;		/* the smallest TTL the walk saw */
+	uint32_t	nnets;		/* networks sent before this */
+	uint32_t	lookups;	/* DNS-querying terms */
+	uint32_t	voids;
+	char		why[SPF_WHY_MAX];	/* "" when it went well */
+};
+
 /* Process roles; the children are re-exec'd with "-X role". */
 enum mxallowd_proc {
 	PROC_PARENT,
@@ -274,6 +345,9 @@ enum imsg_type {
 	IMSG_PF_EVENTS,		/* capture -> parent: struct pf_event[1..BATCH] */
 	IMSG_CAPTURE_EOF,	/* capture -> parent: struct capture_eof */
 	IMSG_LOG_VERBOSE,	/* parent -> children: int, log_setverbose() */
+	IMSG_SPF_WALK,		/* parent -> resolver: struct spf_walk_request */
+	IMSG_SPF_NETS,		/* resolver -> parent: struct spf_nets */
+	IMSG_SPF_DONE,		/* resolver -> parent: struct spf_done */
 	IMSG_NTYPES		/* not a type: how many there are */
 };
 

@@ -39,11 +39,14 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 
 #if defined(__x86_64__)
@@ -114,16 +117,29 @@ static const struct syscall_rule capture_rules[] = {
 };
 
 /*
- * The resolver opens a UDP socket per nameserver (evdns, on every change
- * of nameservers), non-blocking and close-on-exec, sends its queries to
- * and takes the answers from the nameserver's address, and draws query
- * ids and case bits from getrandom(2).  libevent 2.1's evdns has no TCP.
+ * The resolver (c-ares, measured with 1.18 under strace over the rdns and
+ * spf tests): per query a UDP socket, made non-blocking and close-on-exec
+ * with fcntl, connected to the nameserver, the query sent with sendto and
+ * the answer read with recvfrom; for a truncated answer the same over TCP,
+ * with TCP_NODELAY and the query written with writev.  Sockets of other
+ * families or types (raw, packet, netlink) stay forbidden, and so do all
+ * other fcntl commands and socket options.
  */
+#define FCNTL(cmd)	{ .nr = __NR_fcntl, .nargs = 1,			\
+	.arg = { { 1, 0xffffffff, (cmd) } } }
 static const struct syscall_rule resolver_rules[] = {
 	SOCKET(AF_INET, SOCK_DGRAM, 0),
 	SOCKET(AF_INET6, SOCK_DGRAM, 0),
+	SOCKET(AF_INET, SOCK_STREAM, 0),
+	SOCKET(AF_INET6, SOCK_STREAM, 0),
+	FCNTL(F_GETFL),
+	FCNTL(F_SETFL),
+	FCNTL(F_SETFD),
+	{ .nr = __NR_setsockopt, .nargs = 2, .arg = {
+	    { 1, 0xffffffff, IPPROTO_TCP }, { 2, 0xffffffff, TCP_NODELAY } } },
+	ALLOW(connect),
 	ALLOW(recvfrom),
-	ALLOW(getrandom),
+	ALLOW(writev),
 };
 
 #ifdef SECCOMP_SANITIZERS

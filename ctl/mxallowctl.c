@@ -53,6 +53,12 @@ static int	connect_to(const char *);
 static int	answer(struct imsg *, uint32_t);
 static void	print_entries(struct imsg *);
 static void	get_text(struct imsg *, struct ctl_text *);
+static void	keep_name(struct imsg *);
+static void	print_allowlist(struct imsg *);
+
+/* The names of an allowlist listing, by id (from 1). */
+static char	names[CTL_AL_NAMES_MAX + 1][CTL_NAME_MAX];
+static uint32_t	nnames;
 
 /* -h: the usage on stdout, exit 0; a mistake: on stderr, exit 1. */
 static __dead void
@@ -62,6 +68,7 @@ usage(int status)
 	    "usage: mxallowctl [-hV] [-s socket] command [argument ...]\n"
 	    "commands:\n"
 	    "\tshow whitelist\n"
+	    "\tshow allowlist\n"
 	    "\tshow stats\n"
 	    "\tadd address [seconds]\n"
 	    "\tdelete address\n"
@@ -96,6 +103,9 @@ parse(int argc, char *argv[], struct request *req)
 	if (argc == 2 && strcmp(argv[0], "show") == 0 &&
 	    strcmp(argv[1], "whitelist") == 0)
 		req->type = CTL_SHOW_WHITELIST;
+	else if (argc == 2 && strcmp(argv[0], "show") == 0 &&
+	    strcmp(argv[1], "allowlist") == 0)
+		req->type = CTL_SHOW_ALLOWLIST;
 	else if (argc == 2 && strcmp(argv[0], "show") == 0 &&
 	    strcmp(argv[1], "stats") == 0)
 		req->type = CTL_SHOW_STATS;
@@ -160,6 +170,30 @@ get_text(struct imsg *imsg, struct ctl_text *t)
 		errx(1, "bad answer from mxallowd");
 }
 
+/*
+ * A listing batch: a whole number of entries of size bytes, 1 to max,
+ * into buf; their number.
+ */
+static size_t
+get_batch(struct imsg *imsg, void *buf, size_t size, size_t max)
+{
+	size_t	len = imsg_get_len(imsg), n = len / size;
+
+	if (len == 0 || len % size != 0 || n > max ||
+	    imsg_get_data(imsg, buf, len) == -1)
+		errx(1, "bad answer from mxallowd");
+	return n;
+}
+
+/* A listed network as text, after checking its family. */
+static void
+net_str(const struct mxaddr *net, char *addr, size_t len)
+{
+	if ((net->af != AF_INET && net->af != AF_INET6) ||
+	    inet_ntop(net->af, &net->u, addr, len) == NULL)
+		errx(1, "bad answer from mxallowd");
+}
+
 /* ADDRESS/PREFIX EXPIRES REASON CONFIRMED, one line each. */
 static void
 print_entries(struct imsg *imsg)
@@ -175,19 +209,12 @@ print_entries(struct imsg *imsg)
 	const char			*reason, *confirmed;
 	char				 addr[INET6_ADDRSTRLEN];
 	char				 expires[32];
-	size_t				 len, n, i;
+	size_t				 n, i;
 
-	len = imsg_get_len(imsg);
-	n = len / sizeof(list[0]);
-	if (len == 0 || len % sizeof(list[0]) != 0 || n > CTL_WL_BATCH ||
-	    imsg_get_data(imsg, list, len) == -1)
-		errx(1, "bad answer from mxallowd");
+	n = get_batch(imsg, list, sizeof(list[0]), CTL_WL_BATCH);
 	for (i = 0; i < n; i++) {
 		e = &list[i];
-		if ((e->net.af != AF_INET && e->net.af != AF_INET6) ||
-		    inet_ntop(e->net.af, &e->net.u, addr, sizeof(addr)) ==
-		    NULL)
-			errx(1, "bad answer from mxallowd");
+		net_str(&e->net, addr, sizeof(addr));
 		if (e->expires == CTL_EXPIRES_NEVER)
 			strlcpy(expires, "never", sizeof(expires));
 		else
@@ -203,6 +230,65 @@ print_entries(struct imsg *imsg)
 	}
 }
 
+/* CTL_AL_NAME: the next id, a string; kept printable. */
+static void
+keep_name(struct imsg *imsg)
+{
+	struct ctl_al_name	nm;
+	char			*p;
+
+	if (imsg_get_data(imsg, &nm, sizeof(nm)) == -1 ||
+	    memchr(nm.name, '\0', sizeof(nm.name)) == NULL ||
+	    nm.id != nnames + 1 || nm.id > CTL_AL_NAMES_MAX)
+		errx(1, "bad answer from mxallowd");
+	for (p = nm.name; *p != '\0'; p++)
+		if (*p <= ' ' || *p > '~')
+			*p = '?';
+	strlcpy(names[nm.id], nm.name, sizeof(names[0]));
+	nnames = nm.id;
+}
+
+static const char *
+name_of(uint32_t id)
+{
+	if (id > nnames)
+		errx(1, "bad answer from mxallowd");
+	return id == 0 ? "-" : names[id];
+}
+
+/* ADDRESS/PREFIX ORIGIN SOURCE RECORD MECHANISM AGE, one line each. */
+static void
+print_allowlist(struct imsg *imsg)
+{
+	static struct ctl_al_entry	 list[CTL_AL_BATCH];
+	static const char		*mechs[] = {
+		[SPF_MECH_IP4] = "ip4",
+		[SPF_MECH_IP6] = "ip6",
+		[SPF_MECH_A] = "a",
+		[SPF_MECH_MX] = "mx",
+	};
+	const struct ctl_al_entry	*e;
+	char				 addr[INET6_ADDRSTRLEN], age[32];
+	size_t				 n, i;
+
+	n = get_batch(imsg, list, sizeof(list[0]), CTL_AL_BATCH);
+	for (i = 0; i < n; i++) {
+		e = &list[i];
+		net_str(&e->net, addr, sizeof(addr));
+		if (e->origin != CTL_ORIGIN_FILE && e->origin != CTL_ORIGIN_SPF)
+			errx(1, "bad answer from mxallowd");
+		if (e->age < 0)
+			strlcpy(age, "-", sizeof(age));
+		else
+			snprintf(age, sizeof(age), "%lld", (long long)e->age);
+		printf("%s/%u %s %s %s %s %s\n", addr, e->prefixlen,
+		    e->origin == CTL_ORIGIN_FILE ? "file" : "spf",
+		    name_of(e->source), name_of(e->record),
+		    e->mech < sizeof(mechs) / sizeof(mechs[0]) &&
+		    mechs[e->mech] != NULL ? mechs[e->mech] : "-", age);
+	}
+}
+
 /* One message of the answer to request type: 1 when it was the last. */
 static int
 answer(struct imsg *imsg, uint32_t type)
@@ -215,7 +301,8 @@ answer(struct imsg *imsg, uint32_t type)
 		get_text(imsg, &t);
 		errx(1, "%s", t.text);
 	case CTL_OK:
-		if (type == CTL_SHOW_WHITELIST || type == CTL_SHOW_STATS)
+		if (type == CTL_SHOW_WHITELIST || type == CTL_SHOW_STATS ||
+		    type == CTL_SHOW_ALLOWLIST)
 			break;
 		get_text(imsg, &t);
 		printf("%s\n", t.text);
@@ -233,8 +320,19 @@ answer(struct imsg *imsg, uint32_t type)
 			break;
 		print_entries(imsg);
 		return 0;
+	case CTL_AL_NAME:
+		if (type != CTL_SHOW_ALLOWLIST)
+			break;
+		keep_name(imsg);
+		return 0;
+	case CTL_AL_ENTRIES:
+		if (type != CTL_SHOW_ALLOWLIST)
+			break;
+		print_allowlist(imsg);
+		return 0;
 	case CTL_END:
-		if (type != CTL_SHOW_WHITELIST || imsg_get_len(imsg) != 0)
+		if ((type != CTL_SHOW_WHITELIST &&
+		    type != CTL_SHOW_ALLOWLIST) || imsg_get_len(imsg) != 0)
 			break;
 		return 1;
 	}

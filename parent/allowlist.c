@@ -38,6 +38,7 @@
 
 #include "allowlist.h"
 #include "config.h"
+#include "spfcheck.h"
 
 #define ALLOWLIST_MAX	1000000		/* networks in one file */
 
@@ -55,25 +56,10 @@ struct group {
 
 struct allowlist {
 	struct network	*nets;
-	size_t		 nnets;
+	size_t		 nnets, cap;
 	struct group	*groups;
 	size_t		 ngroups;
 };
-
-static void
-mask(struct mxaddr *a, unsigned int prefixlen)
-{
-	size_t	len = a->af == AF_INET ? 4 : 16, i;
-
-	for (i = 0; i < len; i++) {
-		if (prefixlen >= 8)
-			prefixlen -= 8;
-		else {
-			a->u.bytes[i] &= 0xff << (8 - prefixlen);
-			prefixlen = 0;
-		}
-	}
-}
 
 static int
 network_cmp(const void *a, const void *b)
@@ -111,35 +97,36 @@ parse_network(char *word, struct network *n, const char **why)
 			return -1;
 		}
 	}
-	mask(&n->net, n->prefixlen);
+	spf_mask(&n->net, n->prefixlen);
 	return 0;
 }
 
 static int
-add_network(struct allowlist *al, size_t *cap, const struct network *n)
+add_network(struct allowlist *al, const struct network *n)
 {
 	struct network	*p;
 	size_t		 newcap;
 
-	if (al->nnets == *cap) {
-		newcap = *cap ? *cap * 2 : 64;
+	if (al->nnets == al->cap) {
+		newcap = al->cap ? al->cap * 2 : 64;
 		if ((p = reallocarray(al->nets, newcap, sizeof(*p))) == NULL)
 			return -1;
 		al->nets = p;
-		*cap = newcap;
+		al->cap = newcap;
 	}
 	al->nets[al->nnets++] = *n;
 	return 0;
 }
 
 /* Sort, drop duplicates, and find the groups. */
-static int
+static void
 index_networks(struct allowlist *al)
 {
 	size_t	i, j;
 
+	al->ngroups = 0;
 	if (al->nnets == 0)		/* an empty file: nothing to sort */
-		return 0;
+		return;
 	qsort(al->nets, al->nnets, sizeof(*al->nets), network_cmp);
 	for (i = j = 0; i < al->nnets; i++)
 		if (j == 0 || network_cmp(&al->nets[j - 1], &al->nets[i]) != 0)
@@ -160,13 +147,50 @@ index_networks(struct allowlist *al)
 		}
 		al->groups[al->ngroups - 1].n++;
 	}
-	return 0;
+}
+
+/*
+ * An empty list to fill with allowlist_add() and make searchable with
+ * allowlist_index(): the networks of the SPF walks.  NULL: out of memory.
+ */
+struct allowlist *
+allowlist_new(void)
+{
+	struct allowlist	*al;
+
+	if ((al = calloc(1, sizeof(*al))) == NULL)
+		return NULL;
+	if ((al->groups = calloc(33 + 129, sizeof(*al->groups))) == NULL) {
+		free(al);
+		return NULL;
+	}
+	return al;
+}
+
+/* net/prefixlen (masked here); -1 when out of memory. */
+int
+allowlist_add(struct allowlist *al, const struct mxaddr *net,
+    unsigned int prefixlen)
+{
+	struct network	n;
+
+	memset(&n, 0, sizeof(n));
+	n.net.af = net->af;
+	memcpy(n.net.u.bytes, net->u.bytes, net->af == AF_INET ? 4 : 16);
+	n.prefixlen = prefixlen;
+	spf_mask(&n.net, prefixlen);
+	return add_network(al, &n);
+}
+
+void
+allowlist_index(struct allowlist *al)
+{
+	index_networks(al);
 }
 
 /* What reading one file keeps between its lines. */
 struct load_state {
 	struct allowlist	*al;
-	size_t			 cap;
 };
 
 /* One line: a network, a comment, or nothing; -1 after reporting. */
@@ -206,7 +230,7 @@ load_line(void *arg, const char *origin, unsigned int lineno, char *line)
 		    ALLOWLIST_MAX);
 		return LINES_STOP;
 	}
-	if (add_network(ls->al, &ls->cap, &n) == -1) {
+	if (add_network(ls->al, &n) == -1) {
 		conf_report("%s: %s", origin, strerror(errno));
 		return LINES_STOP;
 	}
@@ -229,12 +253,9 @@ allowlist_load(const char *path)
 		conf_report("%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	if ((ls.al = calloc(1, sizeof(*ls.al))) == NULL ||
-	    (ls.al->groups = calloc(33 + 129, sizeof(*ls.al->groups))) ==
-	    NULL) {
+	if ((ls.al = allowlist_new()) == NULL) {
 		conf_report("%s: %s", path, strerror(errno));
 		fclose(fp);
-		allowlist_free(ls.al);
 		return NULL;
 	}
 	errors = conf_read_lines(fp, path, load_line, &ls);
@@ -265,26 +286,44 @@ network_key_cmp(const void *key, const void *elem)
 	return memcmp(k->net.u.bytes, e->net.u.bytes, sizeof(k->net.u.bytes));
 }
 
+/* Whether a, masked to g's prefix length, is one of g's networks. */
+static int
+in_group(const struct allowlist *al, const struct group *g,
+    const struct mxaddr *a)
+{
+	struct network	key;
+
+	memset(&key, 0, sizeof(key));
+	key.net.af = a->af;
+	memcpy(key.net.u.bytes, a->u.bytes, sizeof(key.net.u.bytes));
+	spf_mask(&key.net, g->prefixlen);
+	return bsearch(&key, al->nets + g->start, g->n, sizeof(*al->nets),
+	    network_key_cmp) != NULL;
+}
+
 int
 allowlist_contains(const struct allowlist *al, const struct mxaddr *src)
 {
-	const struct group	*g;
-	struct network		 key;
-	size_t			 i;
+	size_t	i;
 
-	if (al == NULL)
-		return 0;
-	for (i = 0; i < al->ngroups; i++) {
-		g = &al->groups[i];
-		if (g->af != src->af)
-			continue;
-		memset(&key, 0, sizeof(key));
-		key.net = *src;
-		mask(&key.net, g->prefixlen);
-		if (bsearch(&key, al->nets + g->start, g->n,
-		    sizeof(*al->nets), network_key_cmp) != NULL)
+	for (i = 0; al != NULL && i < al->ngroups; i++)
+		if (al->groups[i].af == src->af &&
+		    in_group(al, &al->groups[i], src))
 			return 1;
-	}
+	return 0;
+}
+
+/* Whether net/prefixlen itself (masked) is one of al's networks. */
+int
+allowlist_has(const struct allowlist *al, const struct mxaddr *net,
+    unsigned int prefixlen)
+{
+	size_t	i;
+
+	for (i = 0; al != NULL && i < al->ngroups; i++)
+		if (al->groups[i].af == net->af &&
+		    al->groups[i].prefixlen == prefixlen)
+			return in_group(al, &al->groups[i], net);
 	return 0;
 }
 

@@ -24,9 +24,15 @@
 struct allowlist;
 
 struct allowlist	*allowlist_load(const char *);
+struct allowlist	*allowlist_new(void);
+int			 allowlist_add(struct allowlist *,
+			    const struct mxaddr *, unsigned int);
+void			 allowlist_index(struct allowlist *);
 void			 allowlist_free(struct allowlist *);
 int			 allowlist_contains(const struct allowlist *,
 			    const struct mxaddr *);
+int			 allowlist_has(const struct allowlist *,
+			    const struct mxaddr *, unsigned int);
 size_t			 allowlist_count(const struct allowlist *);
 void			 allowlist_foreach(const struct allowlist *,
 			    void (*)(const struct mxaddr *, unsigned int,

@@ -36,6 +36,7 @@
 #include "parent.h"
 #include "proc.h"
 #include "seccomp.h"
+#include "spf.h"
 #include "state.h"
 
 #define SHUTDOWN_WAIT_MS	900	/* then SIGKILL: stop within a second */
@@ -215,7 +216,7 @@ parent_dispatch_capture(int fd, short event, void *arg)
 	imsgev_add(&CAPTURE->iev);
 }
 
-/* What the resolver reports: answers to reverse-DNS questions. */
+/* What the resolver reports: reverse-DNS answers, SPF walks. */
 static void
 parent_dispatch_resolver(int fd, short event, void *arg)
 {
@@ -230,6 +231,12 @@ parent_dispatch_resolver(int fd, short event, void *arg)
 			break;
 		case IMSG_RDNS_ANSWER:
 			rdns_answer(&imsg);
+			break;
+		case IMSG_SPF_NETS:
+			spf_nets(&imsg);
+			break;
+		case IMSG_SPF_DONE:
+			spf_done(&imsg);
 			break;
 		default:
 			fatalx("unexpected %s from resolver", i2s(type));

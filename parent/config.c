@@ -37,6 +37,7 @@
 #include "compat.h"
 #include "config.h"
 #include "mxallowd.h"
+#include "spfcheck.h"
 
 struct keyword;
 struct parse_state;
@@ -105,7 +106,7 @@ static const struct choice fake_actions[] = {
 };
 
 static kw_handler	set_config, set_fake, set_real, set_nameserver, set_flag,
-			set_number, set_choice, set_string;
+			set_number, set_choice, set_string, set_spf_domain;
 
 /* Every keyword of the file and every long option of the command line. */
 static const struct keyword keywords[] = {
@@ -142,6 +143,12 @@ static const struct keyword keywords[] = {
 	/* Where the whitelist is kept across restarts; none: nowhere. */
 	STRING("state-file",		ARG_WORD, KW_FILE | KW_NONE,
 	    state_file),
+	/* Domains whose SPF records give more networks always admitted. */
+	SPECIAL("allowlist-spf",	ARG_WORD, KW_REPEAT,	set_spf_domain),
+	NUMBER("allowlist-spf-refresh-min", spf_refresh_min, 1,
+	    MAX_SPF_REFRESH, " seconds"),
+	NUMBER("allowlist-spf-refresh-max", spf_refresh_max, 1,
+	    MAX_SPF_REFRESH, " seconds"),
 	FLAG("no-rdns-whitelist",	OPT_NO_RDNS),
 	FLAG("foreground",		OPT_FOREGROUND),
 	FLAG("stdout",			OPT_STDOUT),
@@ -224,6 +231,8 @@ conf_init(struct mxallowd_conf *conf)
 	conf->whitelist_prefix6 = DEFAULT_PREFIX6;
 	conf->max_entries = DEFAULT_MAX_ENTRIES;
 	conf->rdns_max_addresses = DEFAULT_RDNS_MAX_ADDRESSES;
+	conf->spf_refresh_min = DEFAULT_SPF_REFRESH_MIN;
+	conf->spf_refresh_max = DEFAULT_SPF_REFRESH_MAX;
 	conf->opts = 0;
 	strlcpy(conf->pflog_if, DEFAULT_PFLOG_IF, sizeof(conf->pflog_if));
 	strlcpy(conf->pcap_filter, DEFAULT_PCAP_FILTER,
@@ -445,6 +454,38 @@ set_nameserver(struct mxallowd_conf *conf, const char *origin,
 		return -1;
 	}
 	conf->nameserver[conf->nnameservers++] = a;
+	return 0;
+}
+
+/*
+ * A domain whose SPF record the resolver walks; kept in lower case,
+ * without a final dot, so that a name is listed once however spelled.
+ */
+static int
+set_spf_domain(struct mxallowd_conf *conf, const char *origin,
+    const struct keyword *kw, const char *arg, struct parse_state *ps)
+{
+	char		name[RDNS_NAME_MAX];
+	size_t		i;
+
+	if (dns_name_normalize(arg, strlen(arg), name) == -1) {
+		conf_err(origin, "%s: \"%s\" is not a domain name", kw->name,
+		    arg);
+		return -1;
+	}
+	for (i = 0; i < conf->nspf; i++) {
+		if (strcmp(conf->spf[i], name) == 0) {
+			conf_err(origin, "%s: %s already listed", kw->name,
+			    name);
+			return -1;
+		}
+	}
+	if (conf->nspf >= MAX_SPF_DOMAINS) {
+		conf_err(origin, "%s: more than %d domains", kw->name,
+		    MAX_SPF_DOMAINS);
+		return -1;
+	}
+	strlcpy(conf->spf[conf->nspf++], name, sizeof(conf->spf[0]));
 	return 0;
 }
 
@@ -728,6 +769,12 @@ conf_check(const struct mxallowd_conf *conf, const char *origin)
 	}
 	if (conf->replay[0] != '\0' && conf->backend != BACKEND_PF) {
 		conf_err(origin, "replay needs backend pf");
+		errors++;
+	}
+	if (conf->spf_refresh_min > conf->spf_refresh_max) {
+		conf_err(origin, "allowlist-spf-refresh-min %d is more than "
+		    "allowlist-spf-refresh-max %d", conf->spf_refresh_min,
+		    conf->spf_refresh_max);
 		errors++;
 	}
 	return errors;

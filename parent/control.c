@@ -46,6 +46,7 @@
 #include "imsgev.h"
 #include "log.h"
 #include "parent.h"
+#include "spf.h"
 
 #define CTL_MAX_CLIENTS		16	/* more wait in the listen queue */
 #define CTL_BACKLOG		16
@@ -56,6 +57,17 @@
 /* A batch must fit in one imsg, header included. */
 typedef char ctl_batch_fits[(CTL_WL_BATCH * sizeof(struct ctl_wl_entry) +
     IMSG_HEADER_SIZE <= MAX_IMSGSIZE) ? 1 : -1];
+typedef char ctl_al_batch_fits[(CTL_AL_BATCH * sizeof(struct ctl_al_entry) +
+    IMSG_HEADER_SIZE <= MAX_IMSGSIZE) ? 1 : -1];
+
+/* show allowlist: the names first, then the entries that refer to them. */
+struct al_listing {
+	struct ctl_al_name	*names;
+	size_t			 nnames, names_sent;
+	struct ctl_al_entry	*entries;
+	size_t			 n, sent, cap;
+	int			 failed;	/* out of memory */
+};
 
 struct ctl_conn {
 	TAILQ_ENTRY(ctl_conn)	 entry;
@@ -63,6 +75,7 @@ struct ctl_conn {
 	struct ctl_wl_entry	*list;		/* a listing being sent */
 	size_t			 nlist;
 	size_t			 nsent;
+	struct al_listing	*al;		/* or this one */
 	unsigned int		 nrequests;
 	int			 closing;	/* close once the output is out */
 };
@@ -83,6 +96,8 @@ static pid_t				 sock_owner;
 static void	control_accept(int, short, void *);
 static void	control_dispatch(int, short, void *);
 static void	control_close(struct ctl_conn *);
+static void	al_free(struct al_listing *);
+static void	control_refill_allowlist(struct ctl_conn *);
 static void	control_cleanup(void);
 
 /*
@@ -256,6 +271,10 @@ control_close(struct ctl_conn *c)
 		free(c->list);
 		nlistings--;
 	}
+	if (c->al != NULL) {
+		al_free(c->al);
+		nlistings--;
+	}
 	imsgev_close(&c->iev);
 	free(c);
 	nconns--;
@@ -274,7 +293,7 @@ control_arm(struct ctl_conn *c)
 	struct imsgev	*iev = &c->iev;
 	short		 events = 0;
 
-	if (!c->closing && c->list == NULL &&
+	if (!c->closing && c->list == NULL && c->al == NULL &&
 	    imsgbuf_queuelen(&iev->ibuf) < CTL_QUEUE_MAX)
 		events |= EV_READ;
 	if (imsgbuf_queuelen(&iev->ibuf) > 0)
@@ -445,6 +464,8 @@ control_refill(struct ctl_conn *c)
 	time_t			 now;
 	size_t			 n, i;
 
+	if (c->al != NULL)
+		control_refill_allowlist(c);
 	if (c->list == NULL)
 		return;
 	now = policy_now();
@@ -466,6 +487,159 @@ control_refill(struct ctl_conn *c)
 		control_compose(c, CTL_END, NULL, 0);
 		free(c->list);
 		c->list = NULL;
+		nlistings--;
+	}
+}
+
+static void
+al_free(struct al_listing *l)
+{
+	free(l->names);
+	free(l->entries);
+	free(l);
+}
+
+/* A name for the listing: its id. */
+static uint32_t
+al_name(struct al_listing *l, const char *name)
+{
+	struct ctl_al_name	*nm = &l->names[l->nnames];
+
+	memset(nm, 0, sizeof(*nm));
+	nm->id = ++l->nnames;
+	if (strlcpy(nm->name, name, sizeof(nm->name)) >= sizeof(nm->name))
+		strlcpy(nm->name + sizeof(nm->name) - 4, "...", 4);
+	return nm->id;
+}
+
+static struct ctl_al_entry *
+al_entry(struct al_listing *l)
+{
+	struct ctl_al_entry	*e;
+	size_t			 cap;
+
+	if (l->n == l->cap) {
+		cap = l->cap ? l->cap * 2 : 256;
+		if ((e = reallocarray(l->entries, cap, sizeof(*e))) == NULL) {
+			l->failed = 1;
+			return NULL;
+		}
+		l->entries = e;
+		l->cap = cap;
+	}
+	e = &l->entries[l->n++];
+	memset(e, 0, sizeof(*e));
+	return e;
+}
+
+/* The file's networks: all with the file's name (id 1). */
+static void
+al_file_entry(const struct mxaddr *net, unsigned int prefixlen, void *arg)
+{
+	struct al_listing	*l = arg;
+	struct ctl_al_entry	*e;
+
+	if ((e = al_entry(l)) == NULL)
+		return;
+	e->net = *net;
+	e->prefixlen = prefixlen;
+	e->origin = CTL_ORIGIN_FILE;
+	e->source = 1;
+	e->age = -1;
+}
+
+/* One domain's last good walk: its name, its records', its networks. */
+static void
+al_spf_walk(const struct spf_saved *sv, void *arg)
+{
+	struct al_listing	*l = arg;
+	struct ctl_al_entry	*e;
+	uint32_t		 domain, first = 0;
+	time_t			 now = time(NULL);
+	size_t			 i;
+
+	if (l->nnames + 1 + sv->nrecords > CTL_AL_NAMES_MAX)
+		return;
+	domain = al_name(l, sv->domain);
+	for (i = 0; i < sv->nrecords; i++) {
+		if (i == 0)
+			first = l->nnames + 1;
+		al_name(l, sv->records[i]);
+	}
+	for (i = 0; i < sv->nnets && sv->nets[i].record < sv->nrecords; i++) {
+		if ((e = al_entry(l)) == NULL)
+			return;
+		e->net = sv->nets[i].net;
+		e->prefixlen = sv->nets[i].prefixlen;
+		e->origin = CTL_ORIGIN_SPF;
+		e->source = domain;
+		e->record = first + sv->nets[i].record;
+		e->mech = sv->nets[i].mech;
+		e->age = now > sv->walked ? now - sv->walked : 0;
+	}
+}
+
+/*
+ * show allowlist: like show whitelist, a snapshot sent as the client
+ * reads: the allowlist file's networks, then each domain's last good
+ * SPF walk, every network with the domain and the record that listed it.
+ */
+static void
+control_show_allowlist(struct ctl_conn *c)
+{
+	struct al_listing	*l;
+
+	if (nlistings >= CTL_MAX_LISTINGS) {
+		control_answer(c, CTL_ERROR, "busy: %u listings under way, "
+		    "try again", nlistings);
+		return;
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL ||
+	    (l->names = calloc(CTL_AL_NAMES_MAX, sizeof(*l->names))) ==
+	    NULL) {
+		log_warn("control: show allowlist");
+		free(l);
+		control_answer(c, CTL_ERROR, "out of memory");
+		return;
+	}
+	al_name(l, conf->allowlist[0] != '\0' ? conf->allowlist : "-");
+	policy_foreach_allowlist_file(al_file_entry, l);
+	spf_foreach_saved(al_spf_walk, l);
+	if (l->failed) {
+		log_warnx("control: show allowlist: out of memory");
+		al_free(l);
+		control_answer(c, CTL_ERROR, "out of memory");
+		return;
+	}
+	c->al = l;
+	nlistings++;
+}
+
+/* Queue the next part of an allowlist listing, up to the bound. */
+static void
+control_refill_allowlist(struct ctl_conn *c)
+{
+	struct al_listing	*l = c->al;
+	size_t			 n;
+
+	while (!c->closing && imsgbuf_queuelen(&c->iev.ibuf) < CTL_QUEUE_MAX &&
+	    (l->names_sent < l->nnames || l->sent < l->n)) {
+		if (l->names_sent < l->nnames) {
+			control_compose(c, CTL_AL_NAME,
+			    &l->names[l->names_sent++], sizeof(l->names[0]));
+			continue;
+		}
+		n = l->n - l->sent;
+		if (n > CTL_AL_BATCH)
+			n = CTL_AL_BATCH;
+		control_compose(c, CTL_AL_ENTRIES, &l->entries[l->sent],
+		    n * sizeof(l->entries[0]));
+		l->sent += n;
+	}
+	if (l->names_sent == l->nnames && l->sent == l->n && !c->closing) {
+		control_compose(c, CTL_END, NULL, 0);
+		al_free(l);
+		c->al = NULL;
 		nlistings--;
 	}
 }
@@ -557,6 +731,10 @@ control_request(struct ctl_conn *c, struct imsg *imsg)
 		if (control_payload(c, imsg, NULL, 0) == 0)
 			control_show_whitelist(c);
 		break;
+	case CTL_SHOW_ALLOWLIST:
+		if (control_payload(c, imsg, NULL, 0) == 0)
+			control_show_allowlist(c);
+		break;
 	case CTL_SHOW_STATS:
 		if (control_payload(c, imsg, NULL, 0) == -1)
 			break;
@@ -633,7 +811,7 @@ control_dispatch(int fd, short event, void *arg)
 	}
 
 	/* One request at a time, and none while answers pile up. */
-	while (!c->closing && c->list == NULL &&
+	while (!c->closing && c->list == NULL && c->al == NULL &&
 	    imsgbuf_queuelen(&c->iev.ibuf) < CTL_QUEUE_MAX) {
 		if ((n = imsg_get(&c->iev.ibuf, &imsg)) == -1) {
 			log_warnx("control: malformed message, client "

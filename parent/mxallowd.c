@@ -40,6 +40,7 @@
 #include "log.h"
 #include "parent.h"
 #include "proc.h"
+#include "spf.h"
 #include "state.h"
 
 /*
@@ -69,6 +70,9 @@ static const struct option longopts[] = {
 	{ "control-socket",	required_argument,	NULL, 0 },
 	{ "allowlist",		required_argument,	NULL, 0 },
 	{ "state-file",		required_argument,	NULL, 0 },
+	{ "allowlist-spf",	required_argument,	NULL, 0 },
+	{ "allowlist-spf-refresh-min", required_argument, NULL, 0 },
+	{ "allowlist-spf-refresh-max", required_argument, NULL, 0 },
 	{ "backend",		required_argument,	NULL, 0 },
 	{ "fake-action",	required_argument,	NULL, 0 },
 	{ "queue-maxlen",	required_argument,	NULL, 0 },
@@ -104,15 +108,15 @@ usage(int status)
 	    "usage: mxallowd [-bdFhnqsVv] [-c file] [-f fake-mailserver] "
 	    "[-l pcap-filter]\n"
 	    "\t[-p pflog-interface] [-Q queue-num] [-r real-mailserver]\n"
-	    "\t[-t whitelist-time] [--allowlist file] [--backend nfqueue|pf]\n"
-	    "\t[--chroot dir] [--control-socket path] "
-	    "[--fake-action reset|drop]\n"
-	    "\t[--max-entries n] [--nameserver address] [--pf-table name]\n"
-	    "\t[--queue-maxlen n] [--rdns-max-addresses n] "
-	    "[--replay savefile]\n"
-	    "\t[--state-file path|none] [--user name] "
-	    "[--whitelist-prefix4 bits]\n"
-	    "\t[--whitelist-prefix6 bits]\n");
+	    "\t[-t whitelist-time] [--allowlist file] [--allowlist-spf domain]\n"
+	    "\t[--allowlist-spf-refresh-min seconds] "
+	    "[--allowlist-spf-refresh-max seconds]\n"
+	    "\t[--backend nfqueue|pf] [--chroot dir] [--control-socket path]\n"
+	    "\t[--fake-action reset|drop] [--max-entries n] "
+	    "[--nameserver address]\n"
+	    "\t[--pf-table name] [--queue-maxlen n] [--rdns-max-addresses n]\n"
+	    "\t[--replay savefile] [--state-file path|none] [--user name]\n"
+	    "\t[--whitelist-prefix4 bits] [--whitelist-prefix6 bits]\n");
 	exit(status);
 }
 
@@ -251,7 +255,8 @@ parent_reload(void)
 	conf = next;
 	allowlist_free(allowlist);
 	allowlist = al;
-	policy_set_allowlist(allowlist);
+	policy_set_allowlist(allowlist);	/* the old one is freed */
+	spf_configure(&conf);
 	children_reconfigure(&conf);
 	rdns_reconfigure(&conf);
 	if (conf.backend == BACKEND_PF)
@@ -428,9 +433,11 @@ main(int argc, char *argv[])
 	}
 	children_start(&conf, self, logflags, capture_fd);
 	policy_start(&conf, conf.backend == BACKEND_PF ? pf_changed : NULL);
+	spf_configure(&conf);	/* before the state file restores walks */
 	policy_set_allowlist(allowlist);
 	state_start(&conf);	/* so that the backends start with it */
 	rdns_start(&conf);
+	spf_start();		/* the resolver has its nameservers */
 	if (conf.backend == BACKEND_PF)
 		pf_start();
 #ifdef __linux__

@@ -101,7 +101,11 @@ int	policy_delete(const struct mxaddr *);
 size_t	policy_flush(void);
 struct allowlist;
 void	policy_set_allowlist(const struct allowlist *);
+int	policy_allowed(const struct mxaddr *);
 size_t	policy_count_allowed(void);
+void	policy_allowlist_changed(void);
+void	policy_foreach_allowlist_file(void (*)(const struct mxaddr *,
+	    unsigned int, void *), void *);
 void	policy_foreach_allowed(void (*)(const struct mxaddr *, unsigned int,
 	    void *), void *);
 size_t	policy_count(void);

@@ -35,6 +35,7 @@
 #include "config.h"
 #include "log.h"
 #include "parent.h"
+#include "spf.h"
 #include "state.h"
 
 static const struct mxallowd_conf	*conf;
@@ -127,7 +128,7 @@ policy_real(const struct pkt_info *syn)
 		stats.admitted++;
 		return 1;
 	}
-	if (allowlist_contains(allowlist, &syn->src)) {
+	if (policy_allowed(&syn->src)) {
 		stats.admitted++;
 		stats.allowlisted++;
 		return 1;
@@ -214,17 +215,29 @@ policy_flush(void)
 	return n;
 }
 
-/* The networks always admitted (allowlist FILE), or NULL; kept by main. */
+/*
+ * The networks always admitted: the allowlist file's (or NULL; kept by
+ * main) and those of the SPF walks (spf.c), which leaves out what the
+ * file has already, so that no network is counted or mirrored twice.
+ */
 void
 policy_set_allowlist(const struct allowlist *al)
 {
 	allowlist = al;
+	spf_exclude(al);
+}
+
+/* Whether src is in a network of the allowlist (file or SPF walks). */
+int
+policy_allowed(const struct mxaddr *src)
+{
+	return allowlist_contains(allowlist, src) || spf_contains(src);
 }
 
 size_t
 policy_count_allowed(void)
 {
-	return allowlist_count(allowlist);
+	return allowlist_count(allowlist) + spf_count();
 }
 
 /* The allowlist's networks, for a backend that mirrors the whitelist. */
@@ -233,6 +246,22 @@ policy_foreach_allowed(void (*cb)(const struct mxaddr *, unsigned int,
     void *), void *arg)
 {
 	allowlist_foreach(allowlist, cb, arg);
+	spf_foreach(cb, arg);
+}
+
+/* The allowlist file's networks alone, for mxallowctl show allowlist. */
+void
+policy_foreach_allowlist_file(void (*cb)(const struct mxaddr *, unsigned int,
+    void *), void *arg)
+{
+	allowlist_foreach(allowlist, cb, arg);
+}
+
+/* The SPF walks changed the allowlist: save it, and mirror it. */
+void
+policy_allowlist_changed(void)
+{
+	whitelist_changed();
 }
 
 /* Every live entry, for a backend that mirrors the whitelist. */

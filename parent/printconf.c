@@ -78,6 +78,17 @@ conf_print(FILE *fp, const struct mxallowd_conf *conf)
 		fprintf(fp, "allowlist %s\n", conf->allowlist);
 	fprintf(fp, "state-file %s\n", conf->state_file[0] != '\0' ?
 	    conf->state_file : "none");
+	/* Only with domains or other values: older expected outputs hold. */
+	if (conf->nspf > 0 ||
+	    conf->spf_refresh_min != DEFAULT_SPF_REFRESH_MIN ||
+	    conf->spf_refresh_max != DEFAULT_SPF_REFRESH_MAX) {
+		fprintf(fp, "allowlist-spf-refresh-min %d\n",
+		    conf->spf_refresh_min);
+		fprintf(fp, "allowlist-spf-refresh-max %d\n",
+		    conf->spf_refresh_max);
+	}
+	for (i = 0; i < conf->nspf; i++)
+		fprintf(fp, "allowlist-spf %s\n", conf->spf[i]);
 	for (i = 0; i < nitems(flags); i++)
 		if (conf->opts & flags[i].opt)
 			fprintf(fp, "%s\n", flags[i].name);

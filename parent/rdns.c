@@ -86,7 +86,7 @@ question_remove(const struct mxaddr *a)
 	return 1;
 }
 
-/* The resolver's nameservers and cap, when rDNS whitelisting is on. */
+/* The resolver's nameservers and cap: for rDNS and the SPF walks. */
 static void
 send_resolver_conf(const struct mxallowd_conf *conf)
 {
@@ -105,15 +105,15 @@ send_resolver_conf(const struct mxallowd_conf *conf)
 
 /*
  * On reload: answers to questions already asked are still accepted (and
- * capped anew); new questions follow the new settings.
+ * capped anew); new questions follow the new settings.  The resolver gets
+ * its nameservers even without rDNS whitelisting: it walks SPF records.
  */
 void
 rdns_reconfigure(const struct mxallowd_conf *conf)
 {
 	enabled = !(conf->opts & OPT_NO_RDNS);
 	max_addresses = conf->rdns_max_addresses;
-	if (enabled)
-		send_resolver_conf(conf);
+	send_resolver_conf(conf);
 }
 
 void

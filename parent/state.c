@@ -23,15 +23,25 @@
  * The format is text, one entry per line, expiry in wall-clock time since
  * the monotonic clock starts again at every boot:
  *
- *	# mxallowd whitelist 1
+ *	# mxallowd whitelist 2
  *	203.0.113.5/32 1767225600 fake-hit 1
  *	2001:db8:1::/64 1767229200 rdns 0
+ *	spf example.org 1767220000 3600 2
+ *	spf-net 192.0.2.0/24 ip4 example.org
+ *	spf-net 2001:db8:5::/48 ip6 _spf.example.org
  *	# end 2
  *
  * ADDRESS/PREFIXLEN EXPIRY REASON CONFIRMED, single spaces, where EXPIRY is
  * time(3) seconds, REASON fake-hit, rdns or manual, CONFIRMED 1 once the
  * source was admitted at a real MX.  The end line counts the entries, so a
  * file cut at a line boundary is noticed as well as one cut mid-line.
+ *
+ * Version 2 adds the last good SPF walk of each allowlist-spf domain, so
+ * that a restart while the DNS is down still admits its networks: "spf
+ * DOMAIN WALKED TTL COUNT" (WALKED in time(3) seconds, TTL what the walk
+ * saw), then COUNT lines "spf-net NETWORK/PREFIXLEN MECHANISM RECORD",
+ * RECORD the name whose SPF record listed the network.  Version 1 files
+ * (without them) are still read; this daemon writes version 2.
  *
  * A write goes to a temporary file in the same directory, is synced and
  * renamed over the old file: the file is always a complete old state or a
@@ -65,6 +75,8 @@
 #include "config.h"
 #include "log.h"
 #include "parent.h"
+#include "spf.h"
+#include "spfcheck.h"
 #include "state.h"
 
 #define TMP_SUFFIX	".tmp."		/* then mkstemp's six characters */
@@ -92,6 +104,23 @@ struct loaded {
 	uint8_t		confirmed;
 };
 
+/* One domain's SPF walk read from the file, restored once all is read. */
+struct loaded_spf {
+	char			 domain[RDNS_NAME_MAX];
+	time_t			 walked;
+	uint32_t		 ttl;
+	size_t			 want;		/* COUNT of its header */
+	size_t			 nnets;
+	struct spf_saved_net	 nets[SPF_MAX_NETWORKS];
+	char			 records[SPF_MAX_RECORDS][RDNS_NAME_MAX];
+	size_t			 nrecords;
+};
+
+struct spf_loading {
+	struct loaded_spf	*v;
+	size_t			 n;
+};
+
 struct saving {
 	FILE		*fp;
 	time_t		 wall, mono;	/* the same instant on both clocks */
@@ -106,7 +135,11 @@ static void		 save_entry(const struct wl_view *, void *);
 static void		 save_failed(const char *, const char *, const char *);
 static int		 parse_entry(char *, size_t, time_t, struct loaded *,
 			    char *, size_t);
-static int		 parse_magic(const char *, char *, size_t);
+static int		 parse_magic(const char *, int *, char *, size_t);
+static int		 get_number(const char *, unsigned long long,
+			    unsigned long long *);
+static int		 parse_spf(char *, size_t, struct spf_loading *,
+			    char *, size_t);
 static int		 loaded_cmp(const void *, const void *);
 static int		 move_aside(const char *, char *, size_t);
 static ssize_t		 read_whole(int, off_t, char **);
@@ -321,6 +354,31 @@ save_entry(const struct wl_view *v, void *arg)
 	s->n++;
 }
 
+/* One domain's last good SPF walk: its header, then its networks. */
+static void
+save_spf(const struct spf_saved *sv, void *arg)
+{
+	struct saving	*s = arg;
+	char		 addr[INET6_ADDRSTRLEN];
+	size_t		 i;
+
+	if (s->error != 0)
+		return;
+	if (fprintf(s->fp, "spf %s %lld %u %zu\n", sv->domain,
+	    (long long)(sv->walked > 0 ? sv->walked : 0), sv->ttl,
+	    sv->nnets) < 0)
+		s->error = errno != 0 ? errno : EIO;
+	for (i = 0; i < sv->nnets && s->error == 0; i++) {
+		if (inet_ntop(sv->nets[i].net.af, &sv->nets[i].net.u, addr,
+		    sizeof(addr)) == NULL ||
+		    sv->nets[i].record >= sv->nrecords ||
+		    fprintf(s->fp, "spf-net %s/%u %s %s\n", addr,
+		    sv->nets[i].prefixlen, spf_mech_name(sv->nets[i].mech),
+		    sv->records[sv->nets[i].record]) < 0)
+			s->error = errno != 0 ? errno : EIO;
+	}
+}
+
 /*
  * Say so once; while it keeps failing (a full disk), only in verbose mode,
  * not every STATE_INTERVAL seconds.
@@ -371,6 +429,7 @@ state_save(const char *file, size_t *n)
 	if (fprintf(s.fp, "%s %d\n", STATE_MAGIC, STATE_VERSION) < 0)
 		s.error = errno != 0 ? errno : EIO;
 	policy_foreach(save_entry, &s);
+	spf_foreach_saved(save_spf, &s);
 	if (s.error == 0 && fprintf(s.fp, END_LINE "%zu\n", s.n) < 0)
 		s.error = errno != 0 ? errno : EIO;
 	if (s.error == 0 && fflush(s.fp) == EOF)
@@ -420,9 +479,9 @@ state_save(const char *file, size_t *n)
 	return -1;
 }
 
-/* The first line: ours, and a version this daemon reads. */
+/* The first line: ours, and a version this daemon reads, into *version. */
 static int
-parse_magic(const char *line, char *why, size_t whylen)
+parse_magic(const char *line, int *version_out, char *why, size_t whylen)
 {
 	const char	*errstr;
 	size_t		 len;
@@ -440,12 +499,189 @@ parse_magic(const char *line, char *why, size_t whylen)
 		    errstr);
 		return -1;
 	}
-	if (version != STATE_VERSION) {
+	if (version > STATE_VERSION) {
 		snprintf(why, whylen, "version %lld, this mxallowd reads "
-		    "version %d", version, STATE_VERSION);
+		    "versions 1 to %d", version, STATE_VERSION);
 		return -1;
 	}
+	*version_out = (int)version;
 	return 0;
+}
+
+/*
+ * Cut line into at most max fields at single spaces: their number, or -1
+ * for an empty field (a double or final blank) or too many.
+ */
+static int
+split_fields(char *line, char **f, int max)
+{
+	char	*p;
+	int	 n = 1;
+
+	f[0] = line;
+	for (p = line; *p != '\0'; p++) {
+		if (*p != ' ')
+			continue;
+		if (n == max || p == f[n - 1])
+			return -1;
+		*p = '\0';
+		f[n++] = p + 1;
+	}
+	return *f[n - 1] == '\0' ? -1 : n;
+}
+
+/* The SPF section in progress is complete: 0, or -1 and why. */
+static int
+spf_section_done(const struct spf_loading *sl, char *why, size_t whylen)
+{
+	const struct loaded_spf	*l;
+
+	if (sl->n == 0)
+		return 0;
+	l = &sl->v[sl->n - 1];
+	if (l->nnets == l->want)
+		return 0;
+	snprintf(why, whylen, "spf %.80s: %zu networks, its header says %zu",
+	    l->domain, l->nnets, l->want);
+	return -1;
+}
+
+/* "spf DOMAIN WALKED TTL COUNT": a new section. */
+static int
+parse_spf_header(char **f, struct spf_loading *sl, char *why, size_t whylen)
+{
+	struct loaded_spf	*l, *v;
+	unsigned long long	 walked, ttl, count;
+
+	if (spf_section_done(sl, why, whylen) == -1)
+		return -1;
+	if (!dns_name_valid(f[1]) || strlen(f[1]) >= sizeof(l->domain) ||
+	    get_number(f[2], STATE_MAX_EXPIRY, &walked) == -1 ||
+	    get_number(f[3], INT32_MAX, &ttl) == -1 ||
+	    get_number(f[4], SPF_MAX_NETWORKS, &count) == -1) {
+		snprintf(why, whylen, "not \"spf DOMAIN WALKED TTL COUNT\"");
+		return -1;
+	}
+	if (sl->n == MAX_SPF_DOMAINS) {
+		snprintf(why, whylen, "more than %d spf sections",
+		    MAX_SPF_DOMAINS);
+		return -1;
+	}
+	if ((v = reallocarray(sl->v, sl->n + 1, sizeof(*v))) == NULL)
+		fatal(NULL);
+	sl->v = v;
+	l = &sl->v[sl->n++];
+	memset(l, 0, sizeof(*l));
+	strlcpy(l->domain, f[1], sizeof(l->domain));
+	l->walked = walked;
+	l->ttl = ttl;
+	l->want = count;
+	return 0;
+}
+
+/* "spf-net NETWORK/PREFIXLEN MECHANISM RECORD", in the current section. */
+static int
+parse_spf_net(char **f, struct spf_loading *sl, char *why, size_t whylen)
+{
+	struct loaded_spf	*l;
+	struct spf_saved_net	*n;
+	struct mxaddr		 masked;
+	unsigned long long	 plen;
+	char			*slash;
+	size_t			 r;
+	int			 mech;
+
+	l = sl->n > 0 ? &sl->v[sl->n - 1] : NULL;
+	if (l == NULL || l->nnets == l->want) {
+		snprintf(why, whylen, "spf-net outside an spf section, or past "
+		    "its count");
+		return -1;
+	}
+	n = &l->nets[l->nnets];
+	memset(n, 0, sizeof(*n));
+	if ((slash = strchr(f[1], '/')) != NULL)
+		*slash++ = '\0';
+	if (slash == NULL || mxaddr_parse(f[1], &n->net) == -1 ||
+	    get_number(slash, n->net.af == AF_INET ? 32 : 128, &plen) == -1 ||
+	    (mech = spf_mech_parse(f[2])) == -1 || !dns_name_valid(f[3]) ||
+	    strlen(f[3]) >= sizeof(l->records[0])) {
+		snprintf(why, whylen, "not \"spf-net NETWORK/PREFIXLEN "
+		    "MECHANISM RECORD\"");
+		return -1;
+	}
+	masked = n->net;
+	spf_mask(&masked, plen);
+	if (memcmp(&masked, &n->net, sizeof(masked)) != 0) {
+		snprintf(why, whylen, "spf-net %.60s/%llu: bits past the prefix",
+		    f[1], plen);
+		return -1;
+	}
+	for (r = 0; r < l->nrecords; r++)
+		if (strcmp(l->records[r], f[3]) == 0)
+			break;
+	if (r == l->nrecords) {
+		if (r == SPF_MAX_RECORDS) {
+			snprintf(why, whylen, "spf %.80s: more than %d records",
+			    l->domain, SPF_MAX_RECORDS);
+			return -1;
+		}
+		strlcpy(l->records[l->nrecords++], f[3], sizeof(l->records[0]));
+	}
+	n->prefixlen = plen;
+	n->mech = mech;
+	n->record = r;
+	l->nnets++;
+	return 0;
+}
+
+/*
+ * A line of an SPF section (len bytes, cut into fields in place): 0, or
+ * -1 and why.
+ */
+static int
+parse_spf(char *line, size_t len, struct spf_loading *sl, char *why,
+    size_t whylen)
+{
+	char	*f[5];
+	int	 n;
+
+	if (memchr(line, '\0', len) != NULL) {
+		snprintf(why, whylen, "NUL character");
+		return -1;
+	}
+	n = split_fields(line, f, 5);
+	if (n == 5 && strcmp(f[0], "spf") == 0)
+		return parse_spf_header(f, sl, why, whylen);
+	if (n == 4 && strcmp(f[0], "spf-net") == 0)
+		return parse_spf_net(f, sl, why, whylen);
+	snprintf(why, whylen, "not an \"spf\" or \"spf-net\" line");
+	return -1;
+}
+
+/* The SPF walks read, for the domains still configured. */
+static void
+restore_spf(const struct spf_loading *sl)
+{
+	const struct loaded_spf	*l;
+	struct spf_saved	 sv;
+	size_t			 i, n = 0;
+
+	for (i = 0; i < sl->n; i++) {
+		l = &sl->v[i];
+		memset(&sv, 0, sizeof(sv));
+		sv.domain = l->domain;
+		sv.walked = l->walked;
+		sv.ttl = l->ttl;
+		sv.nnets = l->nnets;
+		sv.nets = l->nets;
+		sv.nrecords = l->nrecords;
+		sv.records = (const char (*)[RDNS_NAME_MAX])l->records;
+		if (spf_restore(&sv) == 0)
+			n++;
+	}
+	if (sl->n > 0)
+		log_info("state file: restored the last SPF walk of %zu "
+		    "allowlist-spf domains", n);
 }
 
 /*
@@ -633,6 +869,7 @@ int
 state_load(const char *file, size_t *n, size_t *expired)
 {
 	struct loaded	*v = NULL, *e;
+	struct spf_loading sl = { NULL, 0 };
 	struct stat	 st;
 	char		*buf = NULL, *line, *end, *nl;
 	char		 why[256], detail[200], aside[PATH_MAX + 64];
@@ -642,6 +879,7 @@ state_load(const char *file, size_t *n, size_t *expired)
 	time_t		 wall, last[2];
 	unsigned long	 lineno = 0;
 	int		 fd, ended = 0, sorted = 1, seen[2] = { 0, 0 }, pass;
+	int		 version = 0;
 
 	*n = *expired = 0;
 	why[0] = '\0';
@@ -693,11 +931,28 @@ state_load(const char *file, size_t *n, size_t *expired)
 			}
 		}
 		if (lineno == 1) {
-			if (parse_magic(line, why, sizeof(why)) == -1)
+			if (parse_magic(line, &version, why, sizeof(why)) ==
+			    -1)
 				break;
 			continue;
 		}
+		if (version >= 2 && (strncmp(line, "spf ", 4) == 0 ||
+		    strncmp(line, "spf-net ", 8) == 0)) {
+			if (parse_spf(line, len, &sl, detail,
+			    sizeof(detail)) == -1) {
+				snprintf(why, sizeof(why), "line %lu: %s",
+				    lineno, detail);
+				break;
+			}
+			continue;
+		}
 		if (strncmp(line, END_LINE, strlen(END_LINE)) == 0) {
+			if (spf_section_done(&sl, detail, sizeof(detail)) ==
+			    -1) {
+				snprintf(why, sizeof(why), "line %lu: %s",
+				    lineno, detail);
+				break;
+			}
 			count = strtonum(line + strlen(END_LINE), 0,
 			    LLONG_MAX, &errstr);
 			if (errstr != NULL || count != nv) {
@@ -734,6 +989,7 @@ state_load(const char *file, size_t *n, size_t *expired)
 
 	if (why[0] != '\0') {
 		free(v);
+		free(sl.v);
 		/* why may quote the file: nothing unprintable into the log. */
 		for (i = 0; why[i] != '\0'; i++)
 			if (!isprint((unsigned char)why[i]))
@@ -770,5 +1026,7 @@ state_load(const char *file, size_t *n, size_t *expired)
 	free(v);
 	log_info("state file %s: restored %zu entries, %zu had expired", file,
 	    *n, *expired);
+	restore_spf(&sl);
+	free(sl.v);
 	return STATE_LOADED;
 }

@@ -28,7 +28,7 @@
 
 #define STATE_INTERVAL	5	/* seconds: at most one write this often */
 #define STATE_MAGIC	"# mxallowd whitelist"
-#define STATE_VERSION	1
+#define STATE_VERSION	2	/* 1: no SPF walks; still read */
 
 /* What state_load() did with the file. */
 #define STATE_LOADED	0	/* restored, or there was no file */

@@ -29,7 +29,7 @@ try() {
 
 bold "== The lab"
 lab_up
-lab_listen 120
+lab_listen
 lab_queue $QUEUE
 # A DNS server in a third namespace: 203.0.113.5 is named pool.example.net,
 # and that name has two addresses, 203.0.113.5 and 198.51.100.7.

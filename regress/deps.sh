@@ -2,9 +2,9 @@
 # Installs what mxallowd needs to build, run and be tested on Debian, and the
 # unprivileged user its children run as.  Idempotent; run as root.
 set -e
-PKGS="build-essential pkg-config clang libevent-dev libpcap-dev
+PKGS="build-essential pkg-config clang libevent-dev libc-ares-dev libpcap-dev
     libnetfilter-queue-dev libmnl-dev libbsd-dev mandoc iptables iproute2
-    netcat-openbsd util-linux procps dnsmasq-base valgrind gdb nftables
+    netcat-openbsd util-linux procps dnsmasq-base tcpdump valgrind gdb nftables
     debhelper dpkg-dev lintian"
 missing=
 for p in $PKGS; do

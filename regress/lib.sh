@@ -14,6 +14,28 @@ check() {
 	if "$@"; then pass "$name"; else fail "$name"; fi
 }
 
+# now_ms: the clock, in milliseconds.
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# wait_until SECONDS CMD...: run CMD every 50 ms until it succeeds (0) or
+# SECONDS have passed by the clock (1); WAITED_MS is how long it took.
+# Every wait in the suite is one of these, with a ceiling of tens of
+# seconds: on a loaded machine the wait is longer, never a failure.
+wait_until() {
+	local limit=$(( $1 * 1000 )) t0
+	shift
+	t0=$(now_ms)
+	while :; do
+		if "$@"; then
+			WAITED_MS=$(( $(now_ms) - t0 ))
+			return 0
+		fi
+		WAITED_MS=$(( $(now_ms) - t0 ))
+		[ "$WAITED_MS" -ge "$limit" ] && return 1
+		sleep 0.05
+	done
+}
+
 # A private scratch directory, removed on exit.
 scratch() {
 	SCRATCH=$(mktemp -d /tmp/mxallowd-regress.XXXXXX)
@@ -46,17 +68,18 @@ stats_of() {
 	    sed -n "s/^$1=//p"
 }
 
-# signal_and_wait SIGNAL PATTERN: send SIGNAL to the daemon, then wait (2 s
+# log_count_above PATTERN N: more than N log lines match PATTERN.
+log_count_above() {
+	[ "$(grep -cE -- "$1" "$DAEMON_LOG")" -gt "$2" ]
+}
+
+# signal_and_wait SIGNAL PATTERN: send SIGNAL to the daemon, then wait (30 s
 # at most) for one more log line matching PATTERN than there was before.
 signal_and_wait() {
-	local before i
+	local before
 	before=$(grep -cE -- "$2" "$DAEMON_LOG")
-	kill -"$1" "$DAEMON_PID"
-	for ((i = 0; i < 100; i++)); do
-		[ "$(grep -cE -- "$2" "$DAEMON_LOG")" -gt "$before" ] && return 0
-		sleep 0.02
-	done
-	return 1
+	kill -"$1" "$DAEMON_PID" || return 1
+	wait_until 30 log_count_above "$2" "$before"
 }
 
 # request_stats: SIGUSR1, then wait for one more statistics line.
@@ -64,29 +87,32 @@ request_stats() {
 	signal_and_wait USR1 'statistics:'
 }
 
-# wait_log PATTERN [SECONDS]: wait until the daemon's log matches PATTERN.
+# wait_log PATTERN [SECONDS]: wait (30 s, or SECONDS, at most) until the
+# daemon's log matches PATTERN.
 wait_log() {
-	local pattern=$1 limit=${2:-5} i
-	for ((i = 0; i < limit * 20; i++)); do
-		grep -qE -- "$pattern" "$DAEMON_LOG" && return 0
-		sleep 0.05
-	done
-	return 1
+	wait_until "${2:-30}" grep -qE -- "$1" "$DAEMON_LOG"
 }
 
-# wait_gone PID... [within MS]: wait until no PID exists; bounded by MS.
-wait_gone_ms() {
-	local ms=$1; shift
-	local i p alive
-	for ((i = 0; i <= ms / 10; i++)); do
-		alive=0
-		for p in "$@"; do
-			[ -d /proc/$p ] && [ "$(awk '{print $3}' /proc/$p/stat 2>/dev/null)" != Z ] && alive=1
-		done
-		[ $alive -eq 0 ] && return 0
-		sleep 0.01
+# all_gone PID...: none of PID exists (a zombie counts as gone).
+all_gone() {
+	local p
+	for p; do
+		[ -d /proc/$p ] &&
+		    [ "$(awk '{print $3}' /proc/$p/stat 2>/dev/null)" != Z ] &&
+		    return 1
 	done
-	return 1
+	return 0
+}
+
+# wait_gone_ms MS PID...: wait until no PID exists.  MS is what the
+# daemon promises; the wait itself goes on to 20 s, since a loaded
+# machine may stretch any promise, and GONE_MS says how long it took.
+wait_gone_ms() {
+	local ms=$1
+	shift
+	[ "$ms" -lt 20000 ] && ms=20000
+	wait_until $(( ms / 1000 )) all_gone "$@"
+	GONE_MS=$WAITED_MS
 }
 
 # children_of PID: the PIDs whose parent is PID.

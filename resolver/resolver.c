@@ -26,12 +26,17 @@
  * from the cache, at once when too busy, or when its lookup ends.  A lookup
  * always ends, through the DNS timeouts or else through its own deadline.
  *
- * Lifetimes with evdns: a lookup counts the queries whose callback is still
- * due (pending) and is freed only once that count is zero and it has been
- * answered.  evdns calls back exactly once for every query it accepted,
- * also when its base is freed (DNS_ERR_SHUTDOWN), so nothing is cancelled
- * and no callback can find its lookup freed.  An answered lookup (its
- * deadline passed, or the configuration changed) ignores late results.
+ * The queries go through dns.c (c-ares).  Lifetimes: a lookup counts the
+ * queries whose callback is still due (pending) and is freed only once
+ * that count is zero and it has been answered.  dns_query() calls back
+ * exactly once for every query, also when the nameservers change under it
+ * (DNS_CANCELLED), so no callback can find its lookup freed.  An answered
+ * lookup (its deadline passed) ignores late results.
+ *
+ * Every byte of an answer is untrusted: c-ares's parsers read the records
+ * (names of up to 253 characters, CNAME chains, answers of any size that
+ * came over TCP), at most RESOLVER_MAX_RECORDS addresses of each family are
+ * looked at, and only a name made of plain host-name characters is kept.
  */
 
 #include <sys/types.h>
@@ -40,30 +45,26 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#define CARES_NO_DEPRECATED	/* the classic API, kept by newer c-ares */
+#include <ares.h>
 #include <event.h>
-#include <event2/dns.h>
-#include <event2/util.h>
+#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cache.h"
 #include "child.h"
+#include "dns.h"
 #include "imsgev.h"
 #include "log.h"
+#include "spfwalk.h"
+#include "spfcheck.h"
 
 #define RESOLVER_MAX_INFLIGHT	256	/* lookups at once; more: FAILED */
 #define RESOLVER_MAX_WAITERS	64	/* requests one lookup answers */
 #define RESOLVER_DEADLINE	30	/* seconds: the latest answer */
 #define RESOLVER_MAX_RECORDS	64	/* addresses looked at per query */
-
-/*
- * Per DNS query: 2 s per try, 2 tries, so a nameserver that never answers
- * costs 4 s for the PTR and 4 s for A and AAAA together.
- */
-#define DNS_TIMEOUT		"2"
-#define DNS_ATTEMPTS		"2"
-#define DNS_MAX_INFLIGHT	"512"	/* 2 per lookup: none ever waits */
 
 /*
  * Cache lifetimes, in seconds.  A confirmed answer lives as long as the
@@ -92,7 +93,7 @@ struct lookup;
 struct forward {
 	struct lookup	*lookup;
 	int		 af;		/* AF_INET: A, AF_INET6: AAAA */
-	int		 err;		/* DNS_ERR_* */
+	enum dns_result	 err;
 	uint32_t	 ttl;		/* smallest of its records */
 	int		 found;		/* the source is among them */
 	uint32_t	 nsiblings;	/* the others, each once */
@@ -107,7 +108,7 @@ struct lookup {
 	unsigned int		 pending;	/* callbacks due, and holds */
 	int			 answered;	/* nothing more is done */
 	enum lookup_step	 step;
-	int			 ptr_err;	/* DNS_ERR_* */
+	enum dns_result		 ptr_err;
 	uint32_t		 ptr_ttl;
 	char			 name[RDNS_NAME_MAX];	/* "" if unusable */
 	struct forward		 fwd[2];	/* A, AAAA */
@@ -134,8 +135,6 @@ static const struct child_ops resolver_ops = {
 
 static struct resolver_conf	 rconf;
 static int			 have_conf;
-static struct evdns_base	*dns;
-static int			 nservers;	/* nameservers evdns took */
 static struct lookup_tree	 inflight = RB_INITIALIZER(&inflight);
 static unsigned int		 ninflight;
 static unsigned int		 inflight_peak;	/* for the parent's stats */
@@ -176,43 +175,11 @@ addr_str(const struct mxaddr *a, char *buf, size_t len)
 	return buf;
 }
 
-/*
- * A name worth looking up and passing on: labels of 1 to 63 letters,
- * digits, '-' or '_', 253 characters at most.  Anything else is not trusted
- * as a host name (and not logged).
- */
-static int
-name_usable(const char *name)
-{
-	size_t	len, i, label = 0;
-	char	c;
-
-	len = strnlen(name, RDNS_NAME_MAX);
-	if (len == 0 || len > 253)
-		return 0;
-	for (i = 0; i < len; i++) {
-		c = name[i];
-		if (c == '.') {
-			if (label == 0)
-				return 0;
-			label = 0;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
-			return 0;
-		if (++label > 63)
-			return 0;
-	}
-	return label > 0;
-}
-
 /* NXDOMAIN and NODATA are answers; everything else is a failure. */
 static int
-dns_failed(int err)
+dns_failed(enum dns_result err)
 {
-	return err != DNS_ERR_NONE && err != DNS_ERR_NOTEXIST &&
-	    err != DNS_ERR_NODATA;
+	return err != DNS_OK && err != DNS_NXDOMAIN && err != DNS_NODATA;
 }
 
 static void
@@ -264,18 +231,21 @@ lookup_finish(struct lookup *l, struct rdns_answer *a,
 	ninflight--;
 }
 
-/* A failure of the lookup, cached for lifetime seconds (0: not). */
+/*
+ * A failure of the lookup, cached for lifetime seconds (0: not); never
+ * one that came from a change of nameservers.
+ */
 static void
-lookup_fail(struct lookup *l, int err, unsigned int lifetime)
+lookup_fail(struct lookup *l, enum dns_result err, unsigned int lifetime)
 {
 	struct rdns_answer	a;
 	char			buf[INET6_ADDRSTRLEN];
 
 	log_debug("rdns %s: %s lookup failed: %s", addr_str(&l->source, buf,
 	    sizeof(buf)), l->step == STEP_FORWARD ? "address" : "PTR",
-	    evdns_err_to_string(err));
+	    dns_result_str(err));
 	answer_init(&a, &l->source, RDNS_FAILED);
-	lookup_finish(l, &a, err == DNS_ERR_SHUTDOWN ? 0 : lifetime);
+	lookup_finish(l, &a, err == DNS_CANCELLED ? 0 : lifetime);
 }
 
 /* No usable name, or one that does not resolve back: nothing to add. */
@@ -294,8 +264,8 @@ lookup_unconfirmed(struct lookup *l, const char *why)
 
 /*
  * The deadline: whatever is still out, the requests get their answer.
- * The DNS timeouts end a lookup well before; this is for what should not
- * happen (a callback evdns could not allocate, a query left waiting).
+ * The DNS timeouts end a lookup well before, unless many nameservers
+ * fail one after the other; this bounds that too.
  */
 static void
 lookup_deadline(int fd, short event, void *arg)
@@ -307,79 +277,115 @@ lookup_deadline(int fd, short event, void *arg)
 		return;
 	log_warnx("rdns %s: no result after %d seconds", addr_str(&l->source,
 	    buf, sizeof(buf)), RESOLVER_DEADLINE);
-	lookup_fail(l, DNS_ERR_TIMEOUT, 0);
+	lookup_fail(l, DNS_FAILED, 0);
+}
+
+/*
+ * The PTR name out of an answer, into l->name when usable: DNS_OK, or
+ * DNS_FAILED for an answer c-ares cannot parse (a name over 255 bytes, a
+ * compression loop, records cut short).
+ */
+static enum dns_result
+ptr_parse(struct lookup *l, const unsigned char *abuf, int alen)
+{
+	struct hostent	*h = NULL;
+	int		 r;
+
+	r = ares_parse_ptr_reply(abuf, alen, &l->source.u,
+	    l->source.af == AF_INET ? 4 : 16, l->source.af, &h);
+	if (r == ARES_ENODATA)
+		return DNS_NODATA;
+	if (r != ARES_SUCCESS || h == NULL || h->h_name == NULL) {
+		if (h != NULL)
+			ares_free_hostent(h);
+		return DNS_FAILED;
+	}
+	if (dns_name_valid(h->h_name))
+		strlcpy(l->name, h->h_name, sizeof(l->name));
+	ares_free_hostent(h);
+	return DNS_OK;
 }
 
 /* PTR: record what came back; lookup_advance() decides. */
 static void
-ptr_done(int result, char type, int count, int ttl, void *addresses,
-    void *arg)
+ptr_done(enum dns_result result, const unsigned char *abuf, int alen,
+    uint32_t ttl, void *arg)
 {
 	struct lookup	*l = arg;
-	const char	*name;
 
 	if (!l->answered) {
 		l->ptr_err = result;
-		l->ptr_ttl = ttl > 0 ? (uint32_t)ttl : 0;
-		if (result == DNS_ERR_NONE) {
-			/* evdns hands a PTR name over as a char **. */
-			if (type != DNS_PTR || count < 1 || addresses == NULL ||
-			    (name = *(char **)addresses) == NULL)
-				l->ptr_err = DNS_ERR_NODATA;
-			else if (name_usable(name))
-				strlcpy(l->name, name, sizeof(l->name));
-		}
+		l->ptr_ttl = ttl;
+		if (result == DNS_OK)
+			l->ptr_err = ptr_parse(l, abuf, alen);
 	}
 	lookup_advance(l);
 }
 
-/* A or AAAA: note whether the source is there, and keep the others. */
+/* Note a's place among f's records: the source, or a new sibling. */
 static void
-forward_done(int result, char type, int count, int ttl, void *addresses,
-    void *arg)
+forward_record(struct forward *f, const struct mxaddr *a)
 {
-	struct forward		*f = arg;
-	struct lookup		*l = f->lookup;
-	const uint8_t		*rr = addresses;
-	struct mxaddr		 a;
-	int			 i;
-	uint32_t		 j;
+	uint32_t	j;
 
-	if (l->answered)
-		goto out;
-	f->err = result;
-	f->ttl = ttl > 0 ? (uint32_t)ttl : 0;
-	if (result != DNS_ERR_NONE)
-		goto out;
-	if (type != (f->af == AF_INET ? DNS_IPv4_A : DNS_IPv6_AAAA) ||
-	    addresses == NULL || count < 1) {
-		f->err = DNS_ERR_NODATA;
-		goto out;
+	if (memcmp(a, &f->lookup->source, sizeof(*a)) == 0) {
+		f->found = 1;
+		return;
 	}
-	/*
-	 * A hostile name may have many records: look at the first few only
-	 * (evdns itself keeps 32).  A source beyond them is not confirmed.
-	 */
-	if (count > RESOLVER_MAX_RECORDS)
-		count = RESOLVER_MAX_RECORDS;
-	for (i = 0; i < count; i++) {
+	for (j = 0; j < f->nsiblings; j++)
+		if (memcmp(a, &f->sibling[j], sizeof(*a)) == 0)
+			return;
+	if (f->nsiblings < RESOLVER_MAX_RECORDS)
+		f->sibling[f->nsiblings++] = *a;
+}
+
+/*
+ * The addresses out of an A or AAAA answer, following its CNAMEs.  A
+ * hostile name may have many records: the first RESOLVER_MAX_RECORDS are
+ * looked at, and a source beyond them is not confirmed.
+ */
+static enum dns_result
+forward_parse(struct forward *f, const unsigned char *abuf, int alen)
+{
+	struct ares_addrttl	 ttl4[RESOLVER_MAX_RECORDS];
+	struct ares_addr6ttl	 ttl6[RESOLVER_MAX_RECORDS];
+	struct mxaddr		 a;
+	int			 n = RESOLVER_MAX_RECORDS, r, i;
+
+	if (f->af == AF_INET)
+		r = ares_parse_a_reply(abuf, alen, NULL, ttl4, &n);
+	else
+		r = ares_parse_aaaa_reply(abuf, alen, NULL, ttl6, &n);
+	if (r == ARES_ENODATA || (r == ARES_SUCCESS && n == 0))
+		return DNS_NODATA;
+	if (r != ARES_SUCCESS || n < 0 || n > RESOLVER_MAX_RECORDS)
+		return DNS_FAILED;
+	for (i = 0; i < n; i++) {
 		memset(&a, 0, sizeof(a));
 		a.af = f->af;
 		if (f->af == AF_INET)
-			memcpy(&a.u.ip4, rr + i * 4, 4);
+			memcpy(&a.u.ip4, &ttl4[i].ipaddr, 4);
 		else
-			memcpy(&a.u.ip6, rr + i * 16, 16);
-		if (memcmp(&a, &l->source, sizeof(a)) == 0) {
-			f->found = 1;
-			continue;
-		}
-		for (j = 0; j < f->nsiblings; j++)
-			if (memcmp(&a, &f->sibling[j], sizeof(a)) == 0)
-				break;
-		if (j == f->nsiblings && f->nsiblings < RESOLVER_MAX_RECORDS)
-			f->sibling[f->nsiblings++] = a;
+			memcpy(&a.u.ip6, &ttl6[i].ip6addr, 16);
+		forward_record(f, &a);
 	}
- out:
+	return DNS_OK;
+}
+
+/* A or AAAA: note whether the source is there, and keep the others. */
+static void
+forward_done(enum dns_result result, const unsigned char *abuf, int alen,
+    uint32_t ttl, void *arg)
+{
+	struct forward	*f = arg;
+	struct lookup	*l = f->lookup;
+
+	if (!l->answered) {
+		f->err = result;
+		f->ttl = ttl;
+		if (result == DNS_OK)
+			f->err = forward_parse(f, abuf, alen);
+	}
 	lookup_advance(l);
 }
 
@@ -387,62 +393,44 @@ forward_done(int result, char type, int count, int ttl, void *addresses,
 static void
 ptr_start(struct lookup *l)
 {
-	struct evdns_request	*r;
+	char	qname[RDNS_NAME_MAX];
 
 	l->step = STEP_PTR;
-	if (l->source.af == AF_INET)
-		r = evdns_base_resolve_reverse(dns, &l->source.u.ip4,
-		    DNS_QUERY_NO_SEARCH, ptr_done, l);
-	else
-		r = evdns_base_resolve_reverse_ipv6(dns, &l->source.u.ip6,
-		    DNS_QUERY_NO_SEARCH, ptr_done, l);
-	if (r != NULL)
-		l->pending++;
-	else
-		lookup_fail(l, DNS_ERR_UNKNOWN, 0);
+	if (dns_reverse_name(&l->source, qname, sizeof(qname)) == -1) {
+		lookup_fail(l, DNS_FAILED, 0);
+		return;
+	}
+	l->pending++;		/* before: the callback may run at once */
+	dns_query(qname, DNS_T_PTR, ptr_done, l);
 }
 
 /* Ask for the A and AAAA records of the name, both at once. */
 static void
 forward_start(struct lookup *l)
 {
-	struct evdns_request	*r;
-	struct forward		*f;
-	int			 i, started = 0;
+	struct forward	*f;
+	int		 i;
 
 	l->step = STEP_FORWARD;
 	for (i = 0; i < 2; i++) {
 		f = &l->fwd[i];
 		f->lookup = l;
 		f->af = i == 0 ? AF_INET : AF_INET6;
-		f->err = DNS_ERR_UNKNOWN;
-		if (f->af == AF_INET)
-			r = evdns_base_resolve_ipv4(dns, l->name,
-			    DNS_QUERY_NO_SEARCH, forward_done, f);
-		else
-			r = evdns_base_resolve_ipv6(dns, l->name,
-			    DNS_QUERY_NO_SEARCH, forward_done, f);
-		if (r != NULL) {
-			l->pending++;
-			started++;
-		}
+		f->err = DNS_FAILED;
 	}
-	if (started == 0)
-		lookup_fail(l, DNS_ERR_UNKNOWN, 0);
+	l->pending += 2;
+	for (i = 0; i < 2; i++)
+		dns_query(l->name, l->fwd[i].af == AF_INET ? DNS_T_A :
+		    DNS_T_AAAA, forward_done, &l->fwd[i]);
 }
 
-/*
- * The PTR query is done: give up here, or go on to the addresses.  Note
- * that libevent 2.1 on Linux cannot parse a PTR name of 64 characters or
- * more (its buffer is HOST_NAME_MAX): such a name comes back as
- * DNS_ERR_UNKNOWN, a failure, which whitelists nothing more.
- */
+/* The PTR query is done: give up here, or go on to the addresses. */
 static void
 ptr_conclude(struct lookup *l)
 {
 	if (dns_failed(l->ptr_err))
 		lookup_fail(l, l->ptr_err, TTL_FAILED);
-	else if (l->ptr_err != DNS_ERR_NONE)
+	else if (l->ptr_err != DNS_OK)
 		lookup_unconfirmed(l, "no PTR record");
 	else if (l->name[0] == '\0')
 		lookup_unconfirmed(l, "PTR name not usable");
@@ -483,7 +471,7 @@ forward_conclude(struct lookup *l)
 	if (l->ptr_ttl < lifetime)
 		lifetime = l->ptr_ttl;
 	for (k = 0; k < 2; k++) {
-		if (l->fwd[k].err != DNS_ERR_NONE)
+		if (l->fwd[k].err != DNS_OK)
 			continue;
 		if (l->fwd[k].ttl < lifetime)
 			lifetime = l->fwd[k].ttl;
@@ -579,7 +567,7 @@ resolver_request(struct imsg *imsg)
 			answer_failed_now(&key.source, "too many requests");
 		return;
 	}
-	if (nservers == 0)
+	if (dns_nservers() == 0)
 		answer_failed_now(&key.source, "no nameserver");
 	else if (ninflight >= RESOLVER_MAX_INFLIGHT)
 		answer_failed_now(&key.source, "too many lookups");
@@ -588,83 +576,10 @@ resolver_request(struct imsg *imsg)
 }
 
 /*
- * evdns reports through this.  Its warnings are rare (a failed allocation,
- * a timer that cannot be set); the rest, nameservers going down and up
- * included, is detail for -vv.
- */
-static void
-dns_log(int is_warn, const char *msg)
-{
-	if (is_warn)
-		log_warnx("evdns: %s", msg);
-	else if (log_getverbose() > 1)
-		log_debug("evdns: %s", msg);
-}
-
-static void
-dns_option(const char *option, const char *value)
-{
-	if (evdns_base_set_option(dns, option, value) == -1)
-		fatalx("evdns option %s %s", option, value);
-}
-
-/*
- * A fresh evdns base with the configured nameservers.  Freeing the old one
- * with fail_requests set calls every query still out back (later, from the
- * event loop) with DNS_ERR_SHUTDOWN: those lookups fail, uncached, unless
- * their deadline or a finished step already answered them.
- */
-static void
-dns_setup(void)
-{
-	struct sockaddr_storage	 ss;
-	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
-	const struct mxaddr	*ns;
-	socklen_t		 len;
-	char			 buf[INET6_ADDRSTRLEN];
-	uint32_t		 i;
-
-	if (dns != NULL)
-		evdns_base_free(dns, 1);
-	/* No flags: no resolv.conf, no default nameserver. */
-	if ((dns = evdns_base_new(child_evbase, 0)) == NULL)
-		fatalx("evdns_base_new");
-	dns_option("timeout:", DNS_TIMEOUT);
-	dns_option("attempts:", DNS_ATTEMPTS);
-	dns_option("max-inflight:", DNS_MAX_INFLIGHT);
-	dns_option("randomize-case:", "1");	/* 0x20 against spoofing */
-
-	nservers = 0;
-	for (i = 0; i < rconf.nnameservers; i++) {
-		ns = &rconf.nameserver[i];
-		memset(&ss, 0, sizeof(ss));
-		if (ns->af == AF_INET) {
-			sin->sin_family = AF_INET;
-			sin->sin_port = htons(53);
-			sin->sin_addr = ns->u.ip4;
-			len = sizeof(*sin);
-		} else {
-			sin6->sin6_family = AF_INET6;
-			sin6->sin6_port = htons(53);
-			sin6->sin6_addr = ns->u.ip6;
-			len = sizeof(*sin6);
-		}
-		if (evdns_base_nameserver_sockaddr_add(dns,
-		    (struct sockaddr *)&ss, len, 0) != 0)
-			log_warnx("nameserver %s: cannot use it",
-			    addr_str(ns, buf, sizeof(buf)));
-		else
-			nservers++;
-	}
-	if (nservers == 0 && have_conf)
-		log_warnx("no nameserver: reverse DNS lookups will all fail");
-}
-
-/*
  * IMSG_RESOLVER_CONF, at start and on every reload.  Only a change does
- * anything: new nameservers mean a new evdns base; any change empties the
- * cache, whose answers were capped by the old max_addresses.
+ * anything: new nameservers cancel the queries out (their lookups fail,
+ * uncached); any change empties the cache, whose answers were capped by
+ * the old max_addresses or came from the old servers.
  */
 static void
 resolver_conf(struct imsg *imsg)
@@ -695,32 +610,35 @@ resolver_conf(struct imsg *imsg)
 	rconf = clean;
 	have_conf = 1;
 	cache_flush();
-	if (servers_changed)
-		dns_setup();
+	if (servers_changed && dns_set_servers(rconf.nameserver,
+	    rconf.nnameservers) == 0)
+		log_warnx("no nameserver: reverse DNS lookups will all fail");
 	log_debug("%u nameservers, at most %u addresses per name",
-	    nservers, rconf.max_addresses);
+	    dns_nservers(), rconf.max_addresses);
 }
 
+/*
+ * c-ares seeds its query ids from /dev/urandom (and reads resolv.conf,
+ * whose settings dns_init() overrides) when a channel is made: while the
+ * files are still within reach.
+ */
 static void
 resolver_before_drop(const struct child_init *init, int fd)
 {
-	/*
-	 * evdns draws query ids and 0x20 case bits from this generator:
-	 * seed it while the system's entropy is still within reach.
-	 */
-	if (evutil_secure_rng_init() == -1)
-		fatalx("cannot seed the random number generator");
+	if (fd != -1)
+		close(fd);
+	dns_init();
 }
 
+/* No nameservers until the parent sends them. */
 static void
 resolver_after_drop(void)
 {
 #ifdef __OpenBSD__
-	if (pledge("stdio inet dns", NULL) == -1)
+	/* UDP and TCP to the nameservers; no files, not even resolv.conf. */
+	if (pledge("stdio inet", NULL) == -1)
 		fatal("pledge");
 #endif
-	evdns_set_log_fn(dns_log);
-	dns_setup();		/* no nameservers until the parent sends them */
 }
 
 static void
@@ -732,6 +650,9 @@ resolver_dispatch(struct imsg *imsg)
 		break;
 	case IMSG_RDNS_REQUEST:
 		resolver_request(imsg);
+		break;
+	case IMSG_SPF_WALK:
+		spf_walk_request(imsg);
 		break;
 	default:
 		fatalx("unexpected %s from parent", i2s(imsg_get_type(imsg)));

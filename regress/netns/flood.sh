@@ -36,11 +36,11 @@ for tool in "$LAB_MXPROBE" "$LAB_FAKEDNS" "$SYNFLOOD"; do
 done
 
 lab_up || { fail "flood: lab_up"; exit 1; }
-time_limit flood "${FLOOD_LIMIT:-120}"
-lab_listen 120 || { fail "flood: lab_listen"; exit 1; }
+time_limit flood "${FLOOD_LIMIT:-900}"
+lab_listen || { fail "flood: lab_listen"; exit 1; }
 lab_queue $QUEUE || { fail "flood: lab_queue"; exit 1; }
 lab_dns_up || { fail "flood: lab_dns_up"; exit 1; }
-lab_dns_fake -m silent -T 120 || { fail "flood: fakedns"; exit 1; }
+lab_dns_fake -m silent -T 1800 || { fail "flood: fakedns"; exit 1; }
 
 # The spoofed sources, routed back to CLIENT through one next hop (one
 # neighbour entry, not one per source); CLIENT drops what it is sent.
@@ -99,15 +99,15 @@ sample() {
 	    "capture-rss=$(kb "$CAPTURE" VmRSS)" >>"$SAMPLES"
 }
 
-# wait_open N: poll until rdns-open is N, at most 15 s (a lookup that
-# never gets an answer fails after 4 s, its deadline is 30 s).
+# open_is N: rdns-open is N now.
+open_is() {
+	request_stats && [ "$(num rdns-open)" = "$1" ]
+}
+
+# wait_open N: poll until rdns-open is N, at most 60 s (a lookup that
+# never gets an answer fails after 4.5 s, its deadline is 30 s).
 wait_open() {
-	local i
-	for ((i = 0; i < 150; i++)); do
-		request_stats && [ "$(num rdns-open)" = "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
+	wait_until 60 open_is "$1"
 }
 
 # --- before: two senders confirmed, one not; the rDNS counters -----------
@@ -266,11 +266,13 @@ for t in "${TARGETS[@]}"; do
 	n=$(lab_in_server "$1" -w 5 -L INPUT 1 -nvx | awk '{ print $1 }')
 	reached=$((reached + n))
 done
-for ((i = 0; i < 50; i++)); do
+# malformed_counted: every SYN that reached the queue rules and was not
+# dropped by the kernel is counted malformed.
+malformed_counted() {
 	request_stats
-	[ $(( $(broken) - m0 )) -ge $((reached - $(kdrops) + k0)) ] && break
-	sleep 0.1
-done
+	[ $(( $(broken) - m0 )) -ge $((reached - $(kdrops) + k0)) ]
+}
+wait_until 30 malformed_counted
 got=$(( $(broken) - m0 )) lost=$(( $(kdrops) - k0 ))
 check "malformed: $sent sent, $reached reached the queue rules" \
     test "$reached" -gt 0 -a "$reached" -le "$sent"

@@ -76,11 +76,13 @@
 [ "${BASH_SOURCE[0]}" = "$0" ] && exit 0
 
 LAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# wait_until, when the test has not sourced lib.sh already.
+declare -F wait_until >/dev/null || source "$LAB_TOP/regress/lib.sh"
 export LAB_MXPROBE=${LAB_MXPROBE:-$LAB_TOP/regress/tools/mxprobe}
 export LAB_FAKEDNS=${LAB_FAKEDNS:-$LAB_TOP/regress/tools/fakedns}
 export LAB_DNSMASQ=${LAB_DNSMASQ:-/usr/sbin/dnsmasq}
-LAB_MAX_SECONDS=${LAB_MAX_SECONDS:-600}		# the watchdog's limit
-LAB_LISTEN_SECONDS=${LAB_LISTEN_SECONDS:-300}	# a listener's lifetime
+LAB_MAX_SECONDS=${LAB_MAX_SECONDS:-3600}	# the watchdog's limit: a guard, not a budget
+LAB_LISTEN_SECONDS=${LAB_LISTEN_SECONDS:-1800}	# a listener's lifetime: lab_down ends it
 
 export LAB_IF=veth
 export LAB_FAKE4=192.0.2.10 LAB_REAL4=192.0.2.20
@@ -144,23 +146,23 @@ lab__no_tentative() {
 	done
 }
 
-# lab__wait_listening FILE: wait (at most 5 s) until the mxprobe listen
-# or fakedns writing FILE says "listening"; fails on "error" or timeout.
+# lab__said FILE: the mxprobe listen or fakedns writing FILE has said
+# "listening" or "error".
+lab__said() {
+	grep -qE '^(listening|error)' "$1"
+}
+
+# lab__wait_listening FILE: wait (at most 30 s) until FILE says
+# "listening"; fails on "error" or timeout.
 lab__wait_listening() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		grep -q '^listening' "$1" && return 0
-		grep -q '^error' "$1" && return 1
-		sleep 0.05
-	done
-	return 1
+	wait_until 30 lab__said "$1" && grep -q '^listening' "$1"
 }
 
 # lab__watchdog OWNER SERVER CLIENT DIR DNS: runs detached; cleans up after
 # OWNER.  DNS is the name lab_dns_up would use, whether it ran or not.
 lab__watchdog() {
-	local owner=$1 i
-	for ((i = 0; i < LAB_MAX_SECONDS * 4; i++)); do
+	local owner=$1 end=$(( $(date +%s) + LAB_MAX_SECONDS ))
+	while [ "$(date +%s)" -lt "$end" ]; do
 		kill -0 "$owner" 2>/dev/null || break
 		sleep 0.25
 	done
@@ -226,15 +228,14 @@ lab__pick_iptables() {
 	return 1
 }
 
-# lab__wait_up NS: wait (at most 5 s) until the veth in NS is operationally up.
+lab__is_up() {
+	ip -n "$1" -o link show "$2" 2>/dev/null | grep -q 'state UP'
+}
+
+# lab__wait_up NS: wait (at most 30 s) until the veth in NS is operationally up.
 lab__wait_up() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		ip -n "$1" -o link show "$LAB_IF" 2>/dev/null | grep -q 'state UP' &&
-		    return 0
-		sleep 0.05
-	done
-	lab__log "$LAB_IF in $1 not up after 5 s"
+	wait_until 30 lab__is_up "$1" "$LAB_IF" && return 0
+	lab__log "$LAB_IF in $1 not up after 30 s"
 	return 1
 }
 
@@ -440,18 +441,20 @@ lab_dns_stop() {
 	return 0
 }
 
-# lab__dns_wait_answer: both addresses answer a query (any answer), within 5 s.
+# lab__dns_answers ADDR: the DNS server on ADDR answers a query (any answer).
+lab__dns_answers() {
+	local out
+	out=$(ip netns exec "$LAB_SERVER" "$LAB_MXPROBE" query -t 500 "$1" 53 \
+	    lab.invalid A)
+	[ "${out%% *}" = answer ]
+}
+
+# lab__dns_wait_answer: both addresses answer a query, within 30 s.
 lab__dns_wait_answer() {
-	local a i out
+	local a
 	for a in "$LAB_DNS4" "$LAB_DNS6"; do
-		for ((i = 0; i < 50; i++)); do
-			out=$(ip netns exec "$LAB_SERVER" "$LAB_MXPROBE" query \
-			    -t 100 "$a" 53 lab.invalid A)
-			[ "${out%% *}" = answer ] && break
-			sleep 0.1
-		done
-		if [ "${out%% *}" != answer ]; then
-			lab__log "DNS server on $a does not answer: $out"
+		if ! wait_until 30 lab__dns_answers "$a"; then
+			lab__log "DNS server on $a does not answer"
 			return 1
 		fi
 	done

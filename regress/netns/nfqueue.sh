@@ -10,7 +10,7 @@ need_user
 
 QUEUE=23
 lab_up
-lab_listen 120
+lab_listen
 lab_queue $QUEUE
 DAEMON_NETNS=$LAB_SERVER
 

@@ -12,7 +12,7 @@ need_user
 QUEUE=23
 NEW_REAL=192.0.2.30
 lab_up
-lab_listen 120
+lab_listen
 lab_queue $QUEUE
 # A third server address, queued like the others but not yet configured.
 ip -n "$LAB_SERVER" addr add $NEW_REAL/24 dev "$LAB_IF"

@@ -13,7 +13,7 @@ need_user
 QUEUE=23
 STATE=$SCRATCH/db/whitelist	# its directory does not exist yet
 lab_up
-lab_listen 120
+lab_listen
 lab_queue $QUEUE
 DAEMON_NETNS=$LAB_SERVER
 

@@ -64,9 +64,9 @@ check "daemon survives SIGUSR1" test -d /proc/$DAEMON_PID
 start=$(date +%s%N)
 kill -TERM "$DAEMON_PID"
 if wait_gone_ms 1000 "$DAEMON_PID" "$capture" "$resolver"; then
-	pass "SIGTERM stops all three within 1 s ($(( ($(date +%s%N) - start) / 1000000 )) ms)"
+	pass "SIGTERM stops all three ($(( ($(date +%s%N) - start) / 1000000 )) ms)"
 else
-	fail "SIGTERM stops all three within 1 s"
+	fail "SIGTERM stops all three within $GONE_MS ms"
 fi
 wait "$DAEMON_PID"; rc=$?
 DAEMON_PID=
@@ -81,7 +81,7 @@ wait_log 'startup complete' || fail "restart for SIGINT"
 capture=$(child_with_title "$DAEMON_PID" capture)
 resolver=$(child_with_title "$DAEMON_PID" resolver)
 kill -INT "$DAEMON_PID"
-check "SIGINT stops all three within 1 s" \
+check "SIGINT stops all three" \
     wait_gone_ms 1000 "$DAEMON_PID" "$capture" "$resolver"
 wait "$DAEMON_PID"; rc=$?
 DAEMON_PID=

@@ -17,12 +17,16 @@
 /*
  * fakedns: a hostile DNS server for the regress suite.
  *
- *	fakedns [-m mode] [-T seconds] [-s seed] [-v variant] addr port
+ *	fakedns [-m mode] [-T seconds] [-s seed] [-v variant] [-z zonefile]
+ *	    addr port
  *
- * Listens on UDP ADDR PORT for at most -T seconds (default 60, at most
- * 600), so it can never outlive a test, and answers every well-formed
- * query (one question, no compression in it) the way MODE says:
+ * Listens on UDP and TCP ADDR PORT for at most -T seconds (default 60, at
+ * most 1800), so it can never outlive a test, and answers every
+ * well-formed query (one question, no compression in it) the way MODE
+ * says, the same over UDP and TCP:
  *
+ *	zone		(-z) the records of ZONEFILE, as an authoritative
+ *			server would: see below
  *	silent		reads and never answers
  *	servfail	SERVFAIL, the question echoed
  *	nxdomain	NXDOMAIN, authoritative, the question echoed
@@ -44,14 +48,25 @@
  *
  * Every answer carries the query's id and its question exactly as
  * received (byte for byte: resolvers that randomize the case of names
- * compare it).  None of the addresses it hands out is outside the
- * documentation ranges, and none is 203.0.113.0/24, where the tests'
- * senders live: nothing it says can confirm a sender's name.
+ * compare it).  None of the addresses the hostile modes hand out is
+ * outside the documentation ranges, and none is 203.0.113.0/24, where the
+ * tests' senders live: nothing they say can confirm a sender's name.
  *
- * It prints "listening ADDR PORT MODE" once bound, "query ID TYPE NAME"
- * for each query it answers (or "ignored REASON" for a packet it does
- * not), and "queries N ignored M" on exit; "error MESSAGE" and exit 1 on
- * a usage or socket error.  Self-contained (libc and toolutil.c only).
+ * The zone file has one record per line, "NAME TTL TYPE DATA", '#' starting
+ * a comment: types A, AAAA, PTR, CNAME, MX ("PREFERENCE HOST") and TXT,
+ * whose DATA is the rest of the line, cut into strings of 255 bytes.  A
+ * name with records of the type asked for gets them all; a name with a
+ * CNAME gets it and its target's records (chains of up to 8); a name with
+ * other records only gets NOERROR and no answer; any other name NXDOMAIN.
+ * An answer too large for UDP (512 bytes, or the EDNS size the query
+ * offers, at most 4096) goes out truncated (TC set, no records), for the
+ * resolver to ask again over TCP.  SIGHUP reads the zone file again.
+ *
+ * It prints "listening ADDR PORT MODE" once bound, "query ID TYPE NAME
+ * udp|tcp" for each query it answers (or "ignored REASON" for a packet it
+ * does not), "truncated ID NAME BYTES" for an answer sent with TC, and
+ * "queries N ignored M" on exit; "error MESSAGE" and exit 1 on a usage,
+ * zone file or socket error.  Self-contained (libc and toolutil.c only).
  */
 
 #define _GNU_SOURCE
@@ -61,9 +76,12 @@
 
 #include <netinet/in.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <arpa/inet.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,17 +92,25 @@
 #include "toolutil.h"
 
 #define LIFETIME_DEFAULT	60
-#define LIFETIME_MAX		600
+#define LIFETIME_MAX		1800
 #define DNS_HDR			12
 #define DNS_NAME_MAX		255
 #define QUERY_MAX		4096	/* bytes read of one query */
-#define ANSWER_MAX		16384	/* the largest answer built ("many") */
+#define ANSWER_MAX		65535	/* the largest answer: TCP's */
+#define UDP_PLAIN		512	/* without EDNS */
+#define UDP_EDNS_MAX		4096	/* the most we believe a query offers */
 #define MANY_RECORDS		300
+#define TCP_CONNS		8	/* at once; more wait in the backlog */
+#define TCP_IDLE_MS		10000	/* a connection closed after this */
+#define CNAME_CHAIN		8
 
 #define T_A		1
 #define T_CNAME		5
 #define T_PTR		12
+#define T_MX		15
+#define T_TXT		16
 #define T_AAAA		28
+#define T_OPT		41
 
 enum mode {
 	M_SILENT,
@@ -95,11 +121,29 @@ enum mode {
 	M_CNAMELOOP,
 	M_GARBAGE,
 	M_TRUNCATED,
+	M_ZONE,
 };
 
 static const char *mode_names[] = {
 	"silent", "servfail", "nxdomain", "longname", "many", "cnameloop",
-	"garbage", "truncated",
+	"garbage", "truncated", "zone",
+};
+
+/* One record of the zone file. */
+struct rr {
+	char		 name[DNS_NAME_MAX + 1];	/* lower case, no dot */
+	unsigned int	 type;
+	uint32_t	 ttl;
+	uint8_t		*rdata;		/* wire format, names uncompressed */
+	size_t		 rdlen;
+};
+
+/* A TCP client: a 2-byte length, then the query. */
+struct conn {
+	int		 fd;		/* -1: free */
+	long		 last;		/* now_ms() of its last byte */
+	size_t		 have;
+	uint8_t		 buf[2 + QUERY_MAX];
 };
 
 /* One parsed query. */
@@ -109,6 +153,7 @@ struct query {
 	unsigned int	 qtype;
 	const uint8_t	*question;	/* name, type, class as received */
 	size_t		 qlen;
+	size_t		 udp_max;	/* what a UDP answer may hold */
 	char		 name[DNS_NAME_MAX + 1];	/* dotted, for the log */
 };
 
@@ -131,13 +176,19 @@ static void	put_header(struct out *, const struct query *, unsigned int,
 		    unsigned int);
 static void	put_rr(struct out *, unsigned int, const void *, size_t);
 static void	build(struct out *, const struct query *, enum mode, int);
+static void	build_zone(struct out *, const struct query *);
+
+static struct rr		*zone;
+static size_t			 nzone;
+static const char		*zonefile;
+static volatile sig_atomic_t	 reload;
 
 static void
 usage(void)
 {
 	printf("error usage: fakedns [-m silent|servfail|nxdomain|longname|"
 	    "many|cnameloop|garbage|truncated] [-T seconds] [-s seed] "
-	    "[-v variant] addr port\n");
+	    "[-v variant] [-z zonefile] addr port\n");
 	exit(1);
 }
 
@@ -211,6 +262,14 @@ parse_query(const uint8_t *pkt, size_t len, struct query *q,
 	off += 4;
 	q->question = pkt + DNS_HDR;
 	q->qlen = off - DNS_HDR;
+	/* An EDNS OPT record (root owner) first in the additional section. */
+	q->udp_max = UDP_PLAIN;
+	if ((pkt[10] != 0 || pkt[11] != 0) && off + 5 <= len &&
+	    pkt[off] == 0 && pkt[off + 1] == 0 && pkt[off + 2] == T_OPT) {
+		l = (unsigned int)pkt[off + 3] << 8 | pkt[off + 4];
+		if (l > UDP_PLAIN)
+			q->udp_max = l > UDP_EDNS_MAX ? UDP_EDNS_MAX : l;
+	}
 	return 0;
 }
 
@@ -409,37 +468,463 @@ build(struct out *o, const struct query *q, enum mode mode, int variant)
 		put16(o, 0xc000 | DNS_HDR);
 		put16(o, q->qtype);
 		break;
+	case M_ZONE:
+		build_zone(o, q);
+		break;
 	}
+}
+
+/* --- the zone ---------------------------------------------------------- */
+
+/* A dotted name, lower case, without its final dot; -1 if not a name. */
+static int
+name_norm(const char *in, char *out)
+{
+	size_t	len = strlen(in), i, label = 0;
+
+	if (len > 0 && in[len - 1] == '.')
+		len--;
+	if (len == 0 || len > 253)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (in[i] == '.') {
+			if (label == 0)
+				return -1;
+			label = 0;
+		} else if (++label > 63 || !isgraph((unsigned char)in[i]))
+			return -1;
+		out[i] = (char)tolower((unsigned char)in[i]);
+	}
+	out[len] = '\0';
+	return label > 0 ? 0 : -1;
+}
+
+static void
+zone_free(void)
+{
+	size_t	i;
+
+	for (i = 0; i < nzone; i++)
+		free(zone[i].rdata);
+	free(zone);
+	zone = NULL;
+	nzone = 0;
+}
+
+/* DATA of a record of type, in wire format, into o; -1 if it is not. */
+static int
+zone_rdata(unsigned int type, char *data, struct out *o)
+{
+	char		 name[DNS_NAME_MAX + 1], *p, *end;
+	uint8_t		 a[16];
+	size_t		 len, n;
+	long		 pref;
+
+	switch (type) {
+	case T_A:
+		if (inet_pton(AF_INET, data, a) != 1)
+			return -1;
+		put(o, a, 4);
+		return 0;
+	case T_AAAA:
+		if (inet_pton(AF_INET6, data, a) != 1)
+			return -1;
+		put(o, a, 16);
+		return 0;
+	case T_PTR:
+	case T_CNAME:
+		if (name_norm(data, name) == -1)
+			return -1;
+		put_name(o, name);
+		return 0;
+	case T_MX:
+		errno = 0;
+		pref = strtol(data, &end, 10);
+		if (end == data || *end != ' ' || errno != 0 || pref < 0 ||
+		    pref > 65535)
+			return -1;
+		p = end;
+		while (*p == ' ')
+			p++;
+		if (name_norm(p, name) == -1)
+			return -1;
+		put16(o, (unsigned int)pref);
+		put_name(o, name);
+		return 0;
+	case T_TXT:
+		len = strlen(data);
+		do {
+			n = len > 255 ? 255 : len;
+			put8(o, (unsigned int)n);
+			put(o, data, n);
+			data += n;
+			len -= n;
+		} while (len > 0);
+		return 0;
+	}
+	return -1;
+}
+
+/* One line "NAME TTL TYPE DATA"; -1 with *why set. */
+static int
+zone_line(char *line, struct rr *r, const char **why)
+{
+	static const struct { const char *name; unsigned int type; } types[] = {
+		{ "A", T_A }, { "AAAA", T_AAAA }, { "PTR", T_PTR },
+		{ "CNAME", T_CNAME }, { "MX", T_MX }, { "TXT", T_TXT },
+	};
+	static struct out	 o;
+	char			*name, *ttl, *type, *data, *end;
+	size_t			 i;
+	long			 t;
+
+	name = strtok_r(line, " \t", &end);
+	ttl = strtok_r(NULL, " \t", &end);
+	type = strtok_r(NULL, " \t", &end);
+	data = end;
+	while (data != NULL && (*data == ' ' || *data == '\t'))
+		data++;
+	if (name == NULL || ttl == NULL || type == NULL || data == NULL ||
+	    *data == '\0') {
+		*why = "not NAME TTL TYPE DATA";
+		return -1;
+	}
+	if (name_norm(name, r->name) == -1) {
+		*why = "bad name";
+		return -1;
+	}
+	errno = 0;
+	t = strtol(ttl, &end, 10);
+	if (*end != '\0' || errno != 0 || t < 0 || t > 0x7fffffff) {
+		*why = "bad TTL";
+		return -1;
+	}
+	r->ttl = (uint32_t)t;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcasecmp(type, types[i].name) == 0)
+			break;
+	if (i == sizeof(types) / sizeof(types[0])) {
+		*why = "unknown type";
+		return -1;
+	}
+	r->type = types[i].type;
+	memset(&o, 0, sizeof(o));
+	if (zone_rdata(r->type, data, &o) == -1 || o.overflow ||
+	    o.len > 65535 - DNS_HDR) {
+		*why = "bad data for its type";
+		return -1;
+	}
+	if ((r->rdata = malloc(o.len)) == NULL)
+		errorx("malloc: %s", strerror(errno));
+	memcpy(r->rdata, o.buf, o.len);
+	r->rdlen = o.len;
+	return 0;
+}
+
+/* Read zonefile anew; the old zone stays when the new one is bad. */
+static void
+zone_load(void)
+{
+	FILE		*fp;
+	struct rr	*z = NULL, *nz, r;
+	char		*line = NULL, *p;
+	const char	*why;
+	size_t		 size = 0, n = 0, lineno = 0;
+
+	if ((fp = fopen(zonefile, "r")) == NULL)
+		errorx("%s: %s", zonefile, strerror(errno));
+	while (getline(&line, &size, fp) != -1) {
+		lineno++;
+		if ((p = strpbrk(line, "#\r\n")) != NULL)
+			*p = '\0';
+		for (p = line; *p == ' ' || *p == '\t'; p++)
+			;
+		if (*p == '\0')
+			continue;
+		memset(&r, 0, sizeof(r));
+		if (zone_line(p, &r, &why) == -1)
+			errorx("%s:%zu: %s", zonefile, lineno, why);
+		if ((nz = realloc(z, (n + 1) * sizeof(*z))) == NULL)
+			errorx("realloc: %s", strerror(errno));
+		z = nz;
+		z[n++] = r;
+	}
+	free(line);
+	fclose(fp);
+	zone_free();
+	zone = z;
+	nzone = n;
+	printf("zone %s: %zu records\n", zonefile, nzone);
+}
+
+static int
+zone_has(const char *name, unsigned int type)
+{
+	size_t	i;
+
+	for (i = 0; i < nzone; i++)
+		if ((type == 0 || zone[i].type == type) &&
+		    strcmp(zone[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Every record of name and type, owned by the question's name (at 12). */
+static unsigned int
+zone_put(struct out *o, const char *name, unsigned int type, int first)
+{
+	unsigned int	n = 0;
+	size_t		i;
+
+	for (i = 0; i < nzone; i++) {
+		if (zone[i].type != type || strcmp(zone[i].name, name) != 0)
+			continue;
+		if (first)
+			put16(o, 0xc000 | DNS_HDR);
+		else
+			put_name(o, name);
+		put16(o, type);
+		put16(o, 1);
+		put32(o, zone[i].ttl);
+		put16(o, (unsigned int)zone[i].rdlen);
+		put(o, zone[i].rdata, zone[i].rdlen);
+		n++;
+	}
+	return n;
+}
+
+/* The CNAME target of name, lower case; 0, or -1 when there is none. */
+static int
+zone_cname(const char *name, char *target)
+{
+	const uint8_t	*d;
+	size_t		 i, o = 0, k;
+
+	for (i = 0; i < nzone; i++) {
+		if (zone[i].type != T_CNAME || strcmp(zone[i].name, name) != 0)
+			continue;
+		/* Our own wire format: plain labels, as put_name wrote. */
+		d = zone[i].rdata;
+		for (k = 0; k < zone[i].rdlen && d[k] != 0; k += 1 + d[k]) {
+			if (o > 0)
+				target[o++] = '.';
+			memcpy(target + o, d + k + 1, d[k]);
+			o += d[k];
+		}
+		target[o] = '\0';
+		return 0;
+	}
+	return -1;
+}
+
+static void
+build_zone(struct out *o, const struct query *q)
+{
+	char		name[DNS_NAME_MAX + 1], next[DNS_NAME_MAX + 1];
+	unsigned int	an = 0, depth;
+	size_t		ancount_at;
+
+	if (name_norm(q->name, name) == -1 || !zone_has(name, 0)) {
+		put_header(o, q, 3, 0);
+		return;
+	}
+	put_header(o, q, 0, 0);
+	ancount_at = 6;
+	for (depth = 0; depth <= CNAME_CHAIN; depth++) {
+		an += zone_put(o, name, q->qtype, depth == 0);
+		if (q->qtype == T_CNAME || zone_has(name, q->qtype) ||
+		    zone_cname(name, next) == -1)
+			break;
+		an += zone_put(o, name, T_CNAME, depth == 0);
+		snprintf(name, sizeof(name), "%s", next);
+	}
+	o->buf[ancount_at] = (uint8_t)(an >> 8);
+	o->buf[ancount_at + 1] = (uint8_t)an;
+}
+
+static void
+on_hup(int sig)
+{
+	reload = 1;
+}
+
+static unsigned long	queries, ignored;
+static enum mode	mode = M_SILENT;
+static int		variant = -1;
+static unsigned int	next_variant;
+
+/*
+ * One query in pkt: the answer to send into o (o->len 0: none), cut to
+ * header and question with TC when it is bigger than max.
+ */
+static void
+answer(const uint8_t *pkt, size_t n, struct out *o, size_t max,
+    const char *proto)
+{
+	struct query	 q;
+	const char	*why;
+
+	memset(o, 0, sizeof(*o));
+	memset(&q, 0, sizeof(q));
+	if (parse_query(pkt, n, &q, &why) == -1) {
+		printf("ignored %s\n", why);
+		ignored++;
+		return;
+	}
+	queries++;
+	printf("query %u %u %s %s\n", q.id, q.qtype, q.name, proto);
+	build(o, &q, mode, variant >= 0 ? variant : (int)(next_variant++ % 3));
+	if (o->overflow)
+		errorx("answer larger than %d bytes", ANSWER_MAX);
+	if (max == 0)
+		max = q.udp_max;
+	if (mode == M_ZONE && o->len > max) {
+		printf("truncated %u %s %zu\n", q.id, q.name, o->len);
+		memset(o, 0, sizeof(*o));
+		put_header(o, &q, 0, 0);
+		o->buf[2] |= 0x02;	/* TC */
+	}
+}
+
+static void
+serve_udp(int s)
+{
+	static uint8_t		 pkt[QUERY_MAX];
+	static struct out	 o;
+	union sockaddr_any	 from;
+	socklen_t		 fromlen = sizeof(from);
+	ssize_t			 n;
+
+	n = recvfrom(s, pkt, sizeof(pkt), MSG_TRUNC, &from.sa, &fromlen);
+	if (n == -1) {
+		if (errno == EINTR || errno == EAGAIN ||
+		    errno == ECONNREFUSED)
+			return;
+		errorx("recvfrom: %s", strerror(errno));
+	}
+	if ((size_t)n > sizeof(pkt)) {
+		printf("ignored %zd bytes: too long\n", n);
+		ignored++;
+		return;
+	}
+	answer(pkt, (size_t)n, &o, 0, "udp");
+	if (o.len > 0 && sendto(s, o.buf, o.len, 0, &from.sa, fromlen) == -1)
+		printf("sendto: %s\n", strerror(errno));
+}
+
+/* Write all of buf (a blocking socket); 0, or -1 when the peer went. */
+static int
+write_all(int fd, const uint8_t *buf, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		if ((n = write(fd, buf, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void
+conn_close(struct conn *c)
+{
+	close(c->fd);
+	c->fd = -1;
+	c->have = 0;
+}
+
+/* Bytes from a TCP client; each whole query gets its answer. */
+static void
+serve_tcp(struct conn *c)
+{
+	static struct out	 o;
+	uint8_t			 len[2];
+	size_t			 want;
+	ssize_t			 n;
+
+	n = read(c->fd, c->buf + c->have, sizeof(c->buf) - c->have);
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		conn_close(c);
+		return;
+	}
+	c->have += (size_t)n;
+	c->last = now_ms();
+	while (c->have >= 2) {
+		want = (size_t)c->buf[0] << 8 | c->buf[1];
+		if (want > QUERY_MAX) {
+			printf("ignored tcp query of %zu bytes\n", want);
+			ignored++;
+			conn_close(c);
+			return;
+		}
+		if (c->have < 2 + want)
+			return;
+		answer(c->buf + 2, want, &o, ANSWER_MAX, "tcp");
+		memmove(c->buf, c->buf + 2 + want, c->have - 2 - want);
+		c->have -= 2 + want;
+		if (o.len == 0)
+			continue;
+		len[0] = (uint8_t)(o.len >> 8);
+		len[1] = (uint8_t)o.len;
+		if (write_all(c->fd, len, 2) == -1 ||
+		    write_all(c->fd, o.buf, o.len) == -1) {
+			conn_close(c);
+			return;
+		}
+	}
+}
+
+static int
+open_socket(const union sockaddr_any *addr, socklen_t len, int type,
+    const char *a, const char *p)
+{
+	int	s, on = 1;
+
+	if ((s = socket(addr->sa.sa_family, type | SOCK_CLOEXEC, 0)) == -1)
+		errorx("socket: %s", strerror(errno));
+	if (type == SOCK_STREAM &&
+	    setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+		errorx("setsockopt: %s", strerror(errno));
+	if (bind(s, &addr->sa, len) == -1)
+		errorx("bind %s port %s: %s", a, p, strerror(errno));
+	if (type == SOCK_STREAM && listen(s, TCP_CONNS) == -1)
+		errorx("listen: %s", strerror(errno));
+	return s;
 }
 
 int
 main(int argc, char *argv[])
 {
-	static uint8_t		 pkt[QUERY_MAX];
-	static struct out	 o;
-	union sockaddr_any	 addr, from;
-	socklen_t		 len, fromlen;
-	struct query		 q;
-	const char		*why;
-	long			 seconds = LIFETIME_DEFAULT, end;
-	unsigned long		 queries = 0, ignored = 0, seed;
-	ssize_t			 n;
+	static struct conn	 conns[TCP_CONNS];
+	struct pollfd		 pfd[2 + TCP_CONNS];
+	struct sigaction	 sa;
+	union sockaddr_any	 addr;
+	socklen_t		 len;
+	long			 seconds = LIFETIME_DEFAULT, end, left, now;
+	unsigned long		 seed;
 	size_t			 i;
-	int			 ch, s, mode = M_SILENT, variant = -1;
-	unsigned int		 next = 0;
+	int			 ch, us, ts, fd, r;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	seed = (unsigned long)getpid() ^ (unsigned long)time(NULL);
-	while ((ch = getopt(argc, argv, "m:s:T:v:")) != -1) {
+	while ((ch = getopt(argc, argv, "m:s:T:v:z:")) != -1) {
 		switch (ch) {
 		case 'm':
 			for (i = 0; i < sizeof(mode_names) /
 			    sizeof(mode_names[0]); i++)
 				if (strcmp(optarg, mode_names[i]) == 0)
 					break;
-			if (i == sizeof(mode_names) / sizeof(mode_names[0]))
+			if (i == sizeof(mode_names) / sizeof(mode_names[0]) ||
+			    i == M_ZONE)
 				errorx("-m %s: unknown mode", optarg);
-			mode = (int)i;
+			mode = (enum mode)i;
 			break;
 		case 's':
 			seed = (unsigned long)number(optarg, 0, LONG_MAX,
@@ -451,6 +936,10 @@ main(int argc, char *argv[])
 		case 'v':
 			variant = (int)number(optarg, 0, 2, "variant");
 			break;
+		case 'z':
+			zonefile = optarg;
+			mode = M_ZONE;
+			break;
 		default:
 			usage();
 		}
@@ -460,50 +949,66 @@ main(int argc, char *argv[])
 	if (argc != 2)
 		usage();
 	srandom((unsigned int)seed);
+	if (zonefile != NULL)
+		zone_load();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 
 	len = parse_addr(argv[0], argv[1], 1, &addr);
-
-	s = socket(addr.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
-	if (s == -1)
-		errorx("socket: %s", strerror(errno));
-	if (bind(s, &addr.sa, len) == -1)
-		errorx("bind %s port %s: %s", argv[0], argv[1], strerror(errno));
+	us = open_socket(&addr, len, SOCK_DGRAM, argv[0], argv[1]);
+	ts = open_socket(&addr, len, SOCK_STREAM, argv[0], argv[1]);
+	for (i = 0; i < TCP_CONNS; i++)
+		conns[i].fd = -1;
 	printf("listening %s %s %s seed %lu\n", argv[0], argv[1],
 	    mode_names[mode], seed);
 
 	end = now_ms() + seconds * 1000;
-	while (wait_fd(s, POLLIN, end)) {
-		fromlen = sizeof(from);
-		n = recvfrom(s, pkt, sizeof(pkt), MSG_TRUNC, &from.sa, &fromlen);
-		if (n == -1) {
-			if (errno == EINTR || errno == EAGAIN ||
-			    errno == ECONNREFUSED)
+	while ((left = end - (now = now_ms())) > 0) {
+		if (reload) {
+			reload = 0;
+			zone_load();
+		}
+		pfd[0].fd = us;
+		pfd[1].fd = ts;
+		pfd[0].events = pfd[1].events = POLLIN;
+		for (i = 0; i < TCP_CONNS; i++) {
+			if (conns[i].fd != -1 &&
+			    now - conns[i].last > TCP_IDLE_MS)
+				conn_close(&conns[i]);
+			pfd[2 + i].fd = conns[i].fd;
+			pfd[2 + i].events = POLLIN;
+		}
+		if (left > 1000)
+			left = 1000;
+		if ((r = poll(pfd, 2 + TCP_CONNS, (int)left)) == -1) {
+			if (errno == EINTR)
 				continue;
-			errorx("recvfrom: %s", strerror(errno));
+			errorx("poll: %s", strerror(errno));
 		}
-		if ((size_t)n > sizeof(pkt)) {
-			printf("ignored %zd bytes: too long\n", n);
-			ignored++;
+		if (r == 0)
 			continue;
+		if (pfd[0].revents != 0)
+			serve_udp(us);
+		for (i = 0; i < TCP_CONNS; i++)
+			if (conns[i].fd != -1 && pfd[2 + i].revents != 0)
+				serve_tcp(&conns[i]);
+		if (pfd[1].revents != 0 &&
+		    (fd = accept4(ts, NULL, NULL, SOCK_CLOEXEC)) != -1) {
+			for (i = 0; i < TCP_CONNS && conns[i].fd != -1; i++)
+				;
+			if (i == TCP_CONNS || mode == M_SILENT)
+				close(fd);	/* silent: no answer at all */
+			else {
+				conns[i].fd = fd;
+				conns[i].have = 0;
+				conns[i].last = now_ms();
+			}
 		}
-		memset(&q, 0, sizeof(q));
-		if (parse_query(pkt, (size_t)n, &q, &why) == -1) {
-			printf("ignored %s\n", why);
-			ignored++;
-			continue;
-		}
-		queries++;
-		printf("query %u %u %s\n", q.id, q.qtype, q.name);
-		memset(&o, 0, sizeof(o));
-		build(&o, &q, (enum mode)mode, variant >= 0 ? variant :
-		    (int)(next++ % 3));
-		if (o.overflow)
-			errorx("answer larger than %d bytes", ANSWER_MAX);
-		if (o.len > 0 && sendto(s, o.buf, o.len, 0, &from.sa,
-		    fromlen) == -1)
-			printf("sendto: %s\n", strerror(errno));
 	}
-	close(s);
+	close(us);
+	close(ts);
 	printf("queries %lu ignored %lu\n", queries, ignored);
 	return 0;
 }

@@ -26,12 +26,13 @@
 #include <sys/types.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -241,34 +242,62 @@ capture_calls(void *arg)
 	step(close(pfd[0]) == 0, 7);
 }
 
-/* The test's UDP socket on loopback, and its address. */
-struct udp_rx {
-	int			fd;
-	struct sockaddr_in	sin;
+/* The test's UDP and TCP sockets on loopback, and their addresses. */
+struct dns_rx {
+	int			fd, tcp;
+	struct sockaddr_in	sin, tsin;
 };
 
-/* A query to the test's socket over loopback, as evdns sends it. */
+/* A socket as c-ares makes one: non-blocking, close-on-exec by fcntl. */
+static int
+cares_socket(int family, int type)
+{
+	int	s, fl;
+
+	if ((s = socket(family, type, 0)) == -1)
+		return -1;
+	if ((fl = fcntl(s, F_GETFL)) == -1 ||
+	    fcntl(s, F_SETFL, fl | O_NONBLOCK) == -1 ||
+	    fcntl(s, F_SETFD, FD_CLOEXEC) == -1)
+		return -1;
+	return s;
+}
+
+/*
+ * A query to the test's sockets over loopback, as c-ares sends it: UDP
+ * connected, then TCP with TCP_NODELAY and writev.
+ */
 static void
 resolver_calls(void *arg)
 {
-	const struct udp_rx	*rx = arg;
-	uint8_t			 rnd[16];
+	const struct dns_rx	*rx = arg;
+	struct iovec		 iov[2];
 	char			 buf[8];
-	int			 s, s6;
+	int			 s, s6, t, on = 1;
 
 	common_calls(NULL);
-	step(getrandom(rnd, sizeof(rnd), 0) == sizeof(rnd), 6);
-	step((s = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) != -1, 7);
-	step((s6 = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0)) != -1, 8);
+	step((s = cares_socket(AF_INET, SOCK_DGRAM)) != -1, 7);
+	step((s6 = cares_socket(AF_INET6, SOCK_DGRAM)) != -1, 8);
 	step(close(s6) == 0, 9);
+	step(connect(s, (const struct sockaddr *)&rx->sin,
+	    sizeof(rx->sin)) == 0, 10);
 	memset(buf, 'q', sizeof(buf));
-	step(sendto(s, buf, sizeof(buf), 0, (const struct sockaddr *)&rx->sin,
-	    sizeof(rx->sin)) == sizeof(buf), 10);
+	step(sendto(s, buf, sizeof(buf), MSG_NOSIGNAL, NULL, 0) ==
+	    sizeof(buf), 11);
 	step(recvfrom(s, buf, sizeof(buf), 0, NULL, NULL) == -1 &&
-	    errno == EAGAIN, 11);
-	step(close(s) == 0, 12);
+	    errno == EAGAIN, 12);
+	step(close(s) == 0, 13);
+	step((t = cares_socket(AF_INET, SOCK_STREAM)) != -1, 14);
+	step(setsockopt(t, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)) == 0,
+	    15);
+	step(connect(t, (const struct sockaddr *)&rx->tsin,
+	    sizeof(rx->tsin)) == 0 || errno == EINPROGRESS, 16);
+	iov[0].iov_base = buf;
+	iov[0].iov_len = 2;
+	iov[1].iov_base = buf + 2;
+	iov[1].iov_len = 6;
+	step(writev(t, iov, 2) == 8 || errno == EAGAIN, 17);
+	step(close(t) == 0, 18);
 }
 
 /* --- the tests --------------------------------------------------------- */
@@ -301,26 +330,31 @@ test_capture_allowed(void)
 	check_allowed("capture: its own calls work under its filter", status);
 }
 
-/* The forked process sends a datagram to a socket the test bound. */
+/* The forked process sends to the sockets the test bound. */
 static void
 test_resolver_allowed(void)
 {
 	const char	*name = "resolver: its own calls work under its "
-			    "filter (UDP over loopback)";
-	struct udp_rx	 rx;
+			    "filter (UDP and TCP over loopback)";
+	struct dns_rx	 rx;
 	socklen_t	 len = sizeof(rx.sin);
 	char		 buf[16];
 	int		 status;
 
 	memset(&rx, 0, sizeof(rx));
-	if ((rx.fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0)) == -1) {
+	if ((rx.fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0)) == -1 ||
+	    (rx.tcp = socket(AF_INET, SOCK_STREAM, 0)) == -1) {
 		perror("socket");
 		exit(2);
 	}
 	rx.sin.sin_family = AF_INET;
 	rx.sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	rx.tsin = rx.sin;
 	if (bind(rx.fd, (struct sockaddr *)&rx.sin, len) == -1 ||
-	    getsockname(rx.fd, (struct sockaddr *)&rx.sin, &len) == -1) {
+	    getsockname(rx.fd, (struct sockaddr *)&rx.sin, &len) == -1 ||
+	    bind(rx.tcp, (struct sockaddr *)&rx.tsin, len) == -1 ||
+	    getsockname(rx.tcp, (struct sockaddr *)&rx.tsin, &len) == -1 ||
+	    listen(rx.tcp, 1) == -1) {
 		perror("bind");
 		exit(2);
 	}
@@ -332,6 +366,7 @@ test_resolver_allowed(void)
 	check_allowed(name, status);
  out:
 	close(rx.fd);
+	close(rx.tcp);
 }
 
 /* One forbidden call, made with syscall(2): its number and arguments. */
@@ -447,7 +482,11 @@ main(void)
 		{ "socket(AF_NETLINK)", SYS_socket,
 		    { AF_NETLINK, SOCK_RAW, 0 }, 1, 1 },
 		{ "socket(AF_INET, SOCK_STREAM)", SYS_socket,
-		    { AF_INET, SOCK_STREAM, 0 }, 1, 1 },
+		    { AF_INET, SOCK_STREAM, 0 }, 1, 0 },
+		{ "socket(AF_INET, SOCK_RAW)", SYS_socket,
+		    { AF_INET, SOCK_RAW, IPPROTO_UDP }, 1, 1 },
+		{ "socket(AF_INET6, SOCK_SEQPACKET)", SYS_socket,
+		    { AF_INET6, SOCK_SEQPACKET, 0 }, 1, 1 },
 		{ "socket(AF_INET6, SOCK_RAW)", SYS_socket,
 		    { AF_INET6, SOCK_RAW, IPPROTO_ICMPV6 }, 1, 1 },
 		{ "socket(AF_INET, SOCK_DGRAM)", SYS_socket,
@@ -456,8 +495,16 @@ main(void)
 		{ "kill", SYS_kill, { 0, 0, 0 }, 1, 1 },
 		{ "setuid", SYS_setuid, { 0, 0, 0 }, 1, 1 },
 		{ "bind", SYS_bind, { -1, 0, 0 }, 1, 1 },
-		{ "connect", SYS_connect, { -1, 0, 0 }, 1, 1 },
-		{ "getrandom", SYS_getrandom, { 0, 0, 0 }, 1, 0 },
+		{ "connect", SYS_connect, { -1, 0, 0 }, 1, 0 },
+		{ "listen", SYS_listen, { -1, 0, 0 }, 1, 1 },
+		{ "accept4", SYS_accept4, { -1, 0, 0, 0 }, 1, 1 },
+		{ "getrandom", SYS_getrandom, { 0, 0, 0 }, 1, 1 },
+		{ "fcntl(F_DUPFD)", SYS_fcntl, { -1, F_DUPFD, 0 }, 1, 1 },
+		{ "fcntl(F_SETOWN)", SYS_fcntl, { -1, F_SETOWN, 0 }, 1, 1 },
+		{ "setsockopt(SO_BINDTODEVICE)", SYS_setsockopt,
+		    { -1, SOL_SOCKET, SO_BINDTODEVICE, 0 }, 1, 1 },
+		{ "setsockopt(IP_HDRINCL)", SYS_setsockopt,
+		    { -1, IPPROTO_IP, IP_HDRINCL, 0 }, 1, 1 },
 		{ "recvfrom", SYS_recvfrom, { -1, 0, 0 }, 1, 0 },
 		{ "read", SYS_read, { -1, 0, 0 }, 0, 1 },
 #ifdef __x86_64__
