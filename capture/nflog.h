@@ -32,7 +32,8 @@
 #define NFLOG_VERSION		0
 #define NFLOG_TLV_LEN		4
 #define NFLOG_TLV_ALIGN(x)	(((x) + 3) & ~(size_t)3)
-#define NFLOG_TYPE_MASK		0x3fff	/* less NLA_F_NESTED, NLA_F_NET_BYTEORDER */
+/* The type less the flags NLA_F_NESTED and NLA_F_NET_BYTEORDER. */
+#define NFLOG_TYPE_MASK		0x3fff
 #define NFULA_PAYLOAD		9	/* the packet, from its IP header */
 #define NFULA_PREFIX		10	/* the rule's prefix, NUL-terminated */
 

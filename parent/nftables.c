@@ -64,7 +64,9 @@
 #define ELEMS_BYTES	(60 * 1024)	/* then an element message is closed */
 #define RECV_BYTES	(128 * 1024)	/* a dump's part fits */
 #define ACK_WAIT_SECONDS 10		/* the answer to a batch, at most */
-#define UDATA_COMMENT	0		/* NFTNL_UDATA_{TABLE,SET_ELEM}_COMMENT */
+#define GET_CHUNK	1024		/* questions in one sendmsg */
+#define GET_BYTES	256		/* room for one question */
+#define UDATA_COMMENT	0		/* NFTNL_UDATA_*_COMMENT */
 #define UDATA_ELEM_FLAGS 1		/* NFTNL_UDATA_SET_ELEM_FLAGS */
 #define UDATA_F_OPEN	0x1		/* NFTNL_SET_ELEM_F_INTERVAL_OPEN */
 
@@ -369,7 +371,8 @@ static void
 conv_syn25(struct conv *cv)
 {
 	uint16_t	port = htons(25);
-	uint8_t		mask = 0x17, syn = 0x02;	/* fin|syn|rst|ack, syn */
+	uint8_t		mask = 0x17;	/* fin | syn | rst | ack */
+	uint8_t		syn = 0x02;
 
 	expr_meta_is(cv->r, NFT_META_L4PROTO, IPPROTO_TCP);
 	expr_payload(cv->r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
@@ -442,7 +445,8 @@ conv_stmt(struct conv *cv, const struct nftr_stmt *s)
 	case NS_RESET:
 		/* Its dependency, meta l4proto tcp, leads the rule. */
 		e = expr_new(cv->r, "reject");
-		nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE, NFT_REJECT_TCP_RST);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_REJECT_TYPE,
+		    NFT_REJECT_TCP_RST);
 		nftnl_expr_set_u8(e, NFTNL_EXPR_REJECT_CODE, 0);
 		break;
 	case NS_JUMP:
@@ -712,7 +716,8 @@ elem_put(struct nlmsghdr *nlh, const struct mxaddr *key, uint32_t flags,
 	if (flags != 0)
 		mnl_attr_put_u32(nlh, NFTA_SET_ELEM_FLAGS, htonl(flags));
 	if (e != NULL && e->timeout != 0)
-		mnl_attr_put_u64(nlh, NFTA_SET_ELEM_TIMEOUT, htobe64(e->timeout));
+		mnl_attr_put_u64(nlh, NFTA_SET_ELEM_TIMEOUT,
+		    htobe64(e->timeout));
 	/* Userdata as nft(8) writes it: type, length, value. */
 	if (e != NULL && (n = strlen(e->comment)) > 0) {
 		ud[udlen++] = UDATA_COMMENT;
@@ -781,7 +786,7 @@ nft_batch_ranges(struct nft_batch *b, const char *table, const char *set,
 	elems_close(b);
 }
 
-/* --- sending --------------------------------------------------------------- */
+/* --- sending ----------------------------------------------------------- */
 
 static const char *
 describe(const struct nft_batch *b, uint32_t s)
@@ -829,8 +834,8 @@ read_acks(struct nft_batch *b, char *err, size_t errlen)
 	while (pending > 0) {
 		if ((n = mnl_socket_recvfrom(nl, rbuf, sizeof(rbuf))) == -1) {
 			if (!failed)
-				snprintf(err, errlen, "no answer from the kernel: "
-				    "%s", strerror(errno));
+				snprintf(err, errlen, "no answer from the "
+				    "kernel: %s", strerror(errno));
 			return -1;
 		}
 		for (nlh = (struct nlmsghdr *)rbuf; mnl_nlmsg_ok(nlh, n);
@@ -1119,73 +1124,91 @@ get_answer(struct elem_get *g, const struct nlmsghdr *nlh)
 	g->answered++;
 }
 
+/* One question per key into buf, for set of family af; returns the bytes. */
+static size_t
+build_gets(char *buf, const char *table, const char *set, int af,
+    const struct mxaddr *keys, size_t n)
+{
+	struct nlmsghdr	*nlh;
+	struct nlattr	*l, *el, *k;
+	size_t		 i, len = 0;
+
+	for (i = 0; i < n; i++) {
+		nlh = nftnl_nlmsg_build_hdr(buf + len, NFT_MSG_GETSETELEM,
+		    NFPROTO_INET, 0, ++seq);
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table);
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
+		l = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+		el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+		k = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+		mnl_attr_put(nlh, NFTA_DATA_VALUE, af == AF_INET ? 4 : 16,
+		    keys[i].u.bytes);
+		mnl_attr_nest_end(nlh, k);
+		mnl_attr_nest_end(nlh, el);
+		mnl_attr_nest_end(nlh, l);
+		len += NLMSG_ALIGN(nlh->nlmsg_len);
+	}
+	return len;
+}
+
+/* Every answer of a run of questions: 0, or -1 with errno. */
+static int
+read_gets(struct elem_get *g)
+{
+	const struct nlmsghdr	*nlh;
+	ssize_t			 r;
+
+	while (g->answered < g->n && g->failed == 0) {
+		if ((r = mnl_socket_recvfrom(nl, rbuf, sizeof(rbuf))) == -1)
+			return -1;
+		for (nlh = (struct nlmsghdr *)rbuf; mnl_nlmsg_ok(nlh, r);
+		    nlh = mnl_nlmsg_next(nlh, (int *)&r))
+			get_answer(g, nlh);
+	}
+	if (g->failed != 0) {
+		errno = g->failed;
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * The elements of set (family af) with these keys, by one question each,
  * many questions to one sendmsg(2): unlike a dump, whose every part walks
  * the set from its start again, this costs in proportion to n.  cb gets
- * each element found, and NULL with arg replaced by the key for each one
- * absent.  0, or -1 with errno.
+ * each element, found or absent (then only its key, and absent set).
+ * 0, or -1 with errno.
  */
 int
 nft_get_elems(const char *table, const char *set, int af,
     const struct mxaddr *keys, size_t n,
     void (*cb)(const struct nft_elem *, void *), void *arg)
 {
-	struct elem_get		 g;
-	struct nlmsghdr		*nlh;
-	struct nlattr		*l, *el, *k;
-	char			*buf;
-	size_t			 i, len = 0, chunk;
-	ssize_t			 r;
+	struct elem_get	 g;
+	char		*buf;
+	size_t		 chunk, len;
+	int		 rc = 0;
 
 	if (n == 0)
 		return 0;
-	chunk = n < 1024 ? n : 1024;
-	if ((buf = malloc(chunk * 256)) == NULL)
+	chunk = n < GET_CHUNK ? n : GET_CHUNK;
+	if ((buf = malloc(chunk * GET_BYTES)) == NULL)
 		fatal(NULL);
 	memset(&g, 0, sizeof(g));
 	g.d.af = af;
 	g.d.cb = cb;
 	g.d.arg = arg;
-	for (; n > 0; keys += chunk, n -= chunk) {
+	for (; n > 0 && rc == 0; keys += chunk, n -= chunk) {
 		if (chunk > n)
 			chunk = n;
 		g.keys = keys;
 		g.n = chunk;
 		g.answered = 0;
 		g.first_seq = seq + 1;
-		for (i = 0, len = 0; i < chunk; i++) {
-			nlh = nftnl_nlmsg_build_hdr(buf + len,
-			    NFT_MSG_GETSETELEM, NFPROTO_INET, 0, ++seq);
-			mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table);
-			mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
-			l = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
-			el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
-			k = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
-			mnl_attr_put(nlh, NFTA_DATA_VALUE, af == AF_INET ? 4 : 16,
-			    keys[i].u.bytes);
-			mnl_attr_nest_end(nlh, k);
-			mnl_attr_nest_end(nlh, el);
-			mnl_attr_nest_end(nlh, l);
-			len += NLMSG_ALIGN(nlh->nlmsg_len);
-		}
-		if (mnl_socket_sendto(nl, buf, len) == -1)
-			goto fail;
-		while (g.answered < g.n && g.failed == 0) {
-			if ((r = mnl_socket_recvfrom(nl, rbuf, sizeof(rbuf))) == -1)
-				goto fail;
-			for (nlh = (struct nlmsghdr *)rbuf; mnl_nlmsg_ok(nlh, r);
-			    nlh = mnl_nlmsg_next(nlh, (int *)&r))
-				get_answer(&g, nlh);
-		}
-		if (g.failed != 0) {
-			errno = g.failed;
-			goto fail;
-		}
+		len = build_gets(buf, table, set, af, keys, chunk);
+		if ((rc = mnl_socket_sendto(nl, buf, len) == -1 ? -1 : 0) == 0)
+			rc = read_gets(&g);
 	}
 	free(buf);
-	return 0;
-fail:
-	free(buf);
-	return -1;
+	return rc;
 }

@@ -603,7 +603,8 @@ nftrules_print(FILE *fp, const struct nftr_ruleset *rs,
 	fprintf(fp, "%stable inet %s {\n", lp, rs->table);
 	fprintf(fp, "%s\tcomment \"%s\"\n", lp, NFTR_OWNER_MARK);
 	for (i = 0; i < rs->ncounter; i++)
-		fprintf(fp, "%s\tcounter %s {\n%s\t}\n", lp, rs->counter[i], lp);
+		fprintf(fp, "%s\tcounter %s {\n%s\t}\n", lp, rs->counter[i],
+		    lp);
 	for (i = 0; i < rs->nset; i++)
 		print_set(fp, lp, &rs->set[i], ranges, nranges);
 	for (i = 0; i < rs->nchain; i++) {
@@ -611,7 +612,8 @@ nftrules_print(FILE *fp, const struct nftr_ruleset *rs,
 		fprintf(fp, "%s\tchain %s {\n", lp, c->name);
 		if (c->base)
 			fprintf(fp, "%s\t\ttype filter hook input priority "
-			    "filter - %d; policy accept;\n", lp, -NFTR_PRIORITY);
+			    "filter - %d; policy accept;\n", lp,
+			    -NFTR_PRIORITY);
 		for (j = 0; j < c->nrule; j++) {
 			nftrules_format_rule(rule, sizeof(rule), &c->rule[j]);
 			fprintf(fp, "%s\t\t%s\n", lp, rule);

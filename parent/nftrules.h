@@ -67,7 +67,7 @@ struct nftr_stmt {
 	enum nftr_stmt_kind	 kind;
 	int			 af;		/* address statements */
 	unsigned int		 prefix;	/* bits of the source kept */
-	const char		*name;		/* set, counter, chain, prefix */
+	const char		*name;	/* set, counter, chain, prefix */
 	uint64_t		 timeout;	/* update: seconds */
 	uint32_t		 num;		/* limit rate, log group */
 };

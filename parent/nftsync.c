@@ -76,7 +76,7 @@
 struct change {
 	struct mxaddr	key;
 	uint8_t		was_present;	/* not new: the kernel may hold it */
-	uint8_t		removed;	/* the daemon removed it at least once */
+	uint8_t		removed;	/* removed by the daemon */
 };
 
 static const struct mxallowd_conf	*conf;
@@ -159,7 +159,7 @@ sync_observe(const struct mxaddr *key, enum wl_change change, void *arg)
 		return;
 	}
 	if (change == WL_CH_EXPIRE) {
-		/* The element's timeout ends it; unless the kernel refreshed it. */
+		/* Its timeout ends it, unless the kernel refreshed it. */
 		keyset_add(&expired[key->af == AF_INET ? 0 : 1], key);
 		schedule_flush();
 		return;
