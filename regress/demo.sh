@@ -131,5 +131,7 @@ try "  ... then the next MX (real):" $LAB_SRC6C $LAB_REAL6
 
 bold "== The lab is taken down (mxallowd's table with it; on a mail host,"
 echo "   nft delete table inet mxallowd removes it)"
+ns="$LAB_SERVER $LAB_CLIENT $LAB_DNS"	# lab_down forgets their names
 lab_down
-echo "  namespaces left: $(ip netns list | grep -c -e "$LAB_SERVER" -e "$LAB_CLIENT")"
+echo "  of the lab's namespaces ($ns) left: $(for n in $ns; do
+	[ -e "/run/netns/$n" ] && echo "$n"; done | wc -l)"
