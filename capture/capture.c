@@ -19,7 +19,8 @@
  * unprivileged, chrooted to an empty directory and without capabilities.
  * With the nfqueue backend it decodes what the parent hands it and
  * answers with a class per packet; with the pf backend it reads pflog
- * records itself (pcapin.c) and reports what pf did with each.
+ * records itself (pcapin.c) and reports what pf did with each; with the
+ * nftables backend, NFLOG records (nflogin.c), what the kernel did.
  */
 
 #include <sys/types.h>
@@ -32,6 +33,7 @@
 #include "classify.h"
 #include "imsgev.h"
 #include "log.h"
+#include "nflogin.h"
 #include "pcapin.h"
 
 static void	capture_before_drop(const struct child_init *, int);
@@ -60,6 +62,13 @@ capture_before_drop(const struct child_init *init, int fd)
 	case CAPTURE_SAVEFILE:
 		pcapin_open(init, fd);
 		break;
+#ifdef __linux__
+	case CAPTURE_NFLOG:
+		if (fd != -1)
+			close(fd);
+		nflogin_open(init);
+		break;
+#endif
 	default:
 		fatalx("init: unknown capture source %d", init->source);
 	}
@@ -111,8 +120,11 @@ capture_dispatch(struct imsg *imsg)
 			fatalx("%s: bad address count",
 			    i2s(imsg_get_type(imsg)));
 		classify_setconf(&cc);
-		/* pflog records wait for the addresses they are judged by. */
+		/* Records wait for the addresses they are judged by. */
 		pcapin_start();
+#ifdef __linux__
+		nflogin_start();
+#endif
 		break;
 	case IMSG_PACKETS:
 		capture_packets(imsg);

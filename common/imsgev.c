@@ -144,6 +144,8 @@ static const char *const imsg_names[] = {
 	[IMSG_SPF_WALK] =	"IMSG_SPF_WALK",
 	[IMSG_SPF_NETS] =	"IMSG_SPF_NETS",
 	[IMSG_SPF_DONE] =	"IMSG_SPF_DONE",
+	[IMSG_NFLOG_EVENTS] =	"IMSG_NFLOG_EVENTS",
+	[IMSG_CAPTURE_STATS] =	"IMSG_CAPTURE_STATS",
 };
 /* A type added to the enum without a name here fails to build. */
 _Static_assert(nitems(imsg_names) == IMSG_NTYPES, "a type has no name");

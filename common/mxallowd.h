@@ -38,7 +38,7 @@
 #else
 #define MXALLOWD_CONF		"/etc/mxallowd.conf"
 #define MXALLOWD_CHROOT		"/var/empty"
-#define DEFAULT_BACKEND		BACKEND_NFQUEUE
+#define DEFAULT_BACKEND		BACKEND_NFTABLES
 #define DEFAULT_STATE_FILE	"/var/lib/mxallowd/whitelist"
 #endif
 #define MXALLOWD_USER		"_mxallowd"
@@ -55,6 +55,13 @@
 #define DEFAULT_PCAP_FILTER	""	/* none: classify() picks the SYNs */
 #define DEFAULT_PF_TABLE	"mx-white"
 #define PF_TABLE_NAME_MAX	32	/* PF_TABLE_NAME_SIZE, NUL included */
+#define DEFAULT_NFT_TABLE	"mxallowd"	/* family inet */
+#define NFT_TABLE_NAME_MAX	64	/* ours; the kernel allows 256 */
+#define DEFAULT_NFLOG_GROUP	25
+#define DEFAULT_NFLOG_RATE	1000		/* log records per second, per kind */
+#define DEFAULT_PENDING_TIME	600		/* seconds; see mxallowd.conf(5) */
+#define MAX_NFLOG_GROUP		65535
+#define MAX_NFLOG_RATE		1000000
 
 #define MAX_MAILSERVERS		64		/* per list: fake and real */
 #define MAX_WHITELIST_TIME	(365 * 86400)
@@ -75,8 +82,10 @@
 #define PARENT_SOCK_FILENO	3
 
 enum backend {
+	BACKEND_UNSET = -1,	/* not given: see conf_check() */
 	BACKEND_NFQUEUE,
-	BACKEND_PF
+	BACKEND_PF,
+	BACKEND_NFTABLES
 };
 
 /* What a SYN to a fake address gets once its source is whitelisted. */
@@ -130,6 +139,10 @@ struct mxallowd_conf {
 	char		user[USER_NAME_MAX];
 	char		chroot[PATH_MAX];
 	char		pf_table[PF_TABLE_NAME_MAX];
+	char		nft_table[NFT_TABLE_NAME_MAX];
+	int		nflog_group;		/* nftables: the NFLOG group */
+	int		nflog_rate;		/* records per second, per kind */
+	int		pending_time;		/* a kernel-added entry, seconds */
 	char		replay[PATH_MAX];	/* command line: a pflog savefile */
 	char		control_sock[CONTROL_SOCK_MAX];	/* mxallowctl's socket */
 	char		allowlist[PATH_MAX];	/* "" for none */
@@ -209,6 +222,35 @@ struct pf_event {
 	uint8_t		pad[2];
 	uint32_t	class;		/* enum pkt_class */
 	struct pkt_info	info;
+};
+
+/*
+ * The nftables backend: the kernel has decided (the rules of
+ * parent/nftrules.c) and logged the SYN to the NFLOG group with a prefix
+ * that says what it did; capture reads the group and reports each record.
+ * An undecodable record comes as class PKT_MALFORMED, action NFLOG_OTHER.
+ */
+#define NFLOG_PREFIX_FAKE	"mxallowd fake"
+#define NFLOG_PREFIX_ADMIT	"mxallowd admit"
+#define NFLOG_PREFIX_BLOCK	"mxallowd block"
+
+enum nflog_action {
+	NFLOG_OTHER = 1,	/* no prefix of ours: another rule's record */
+	NFLOG_FAKE,		/* a SYN to a fake address: reset or dropped */
+	NFLOG_ADMIT,		/* a SYN to a real address, admitted */
+	NFLOG_BLOCK		/* a SYN to a real address, dropped */
+};
+
+struct nflog_event {
+	uint32_t	action;		/* enum nflog_action */
+	uint32_t	class;		/* enum pkt_class */
+	struct pkt_info	info;
+};
+
+/* What capture's input has seen so far (nftables backend). */
+struct capture_stats {
+	uint64_t	records;	/* NFLOG records read */
+	uint64_t	drops;		/* the socket overran (pcap ps_drop) */
 };
 
 /*
@@ -348,6 +390,8 @@ enum imsg_type {
 	IMSG_SPF_WALK,		/* parent -> resolver: struct spf_walk_request */
 	IMSG_SPF_NETS,		/* resolver -> parent: struct spf_nets */
 	IMSG_SPF_DONE,		/* resolver -> parent: struct spf_done */
+	IMSG_NFLOG_EVENTS,	/* capture -> parent: struct nflog_event[1..BATCH] */
+	IMSG_CAPTURE_STATS,	/* capture -> parent: struct capture_stats */
 	IMSG_NTYPES		/* not a type: how many there are */
 };
 
@@ -355,7 +399,8 @@ enum imsg_type {
 enum capture_source {
 	CAPTURE_QUEUE,		/* none: the parent hands packets (nfqueue) */
 	CAPTURE_LIVE,		/* the pflog interface, opened before the drop */
-	CAPTURE_SAVEFILE	/* a pcap savefile, its descriptor attached */
+	CAPTURE_SAVEFILE,	/* a pcap savefile, its descriptor attached */
+	CAPTURE_NFLOG		/* an NFLOG group, opened before the drop */
 };
 
 /* What a child needs before it drops privileges. */
@@ -366,6 +411,7 @@ struct child_init {
 	int		source;			/* capture: enum capture_source */
 	char		pflog_if[IFNAMSIZ];
 	char		pcap_filter[PCAP_FILTER_MAX];
+	int		nflog_group;		/* capture: CAPTURE_NFLOG */
 };
 
 #endif /* MXALLOWD_H */

@@ -111,9 +111,13 @@ static const struct syscall_rule common_rules[] = {
 	ALLOW(restart_syscall),
 };
 
-/* capture reads the savefile it was handed before the drop. */
+/*
+ * capture reads the savefile it was handed before the drop, or the NFLOG
+ * socket it opened then (libpcap's recv(2) is recvfrom).
+ */
 static const struct syscall_rule capture_rules[] = {
 	ALLOW(read),
+	ALLOW(recvfrom),
 };
 
 /*

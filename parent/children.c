@@ -76,8 +76,11 @@ child_init_message(const struct mxallowd_conf *conf, struct child_init *init)
 	strlcpy(init->chroot, conf->chroot, sizeof(init->chroot));
 	init->verbose = log_getverbose();
 	/* Where capture's packets come from; the resolver ignores it. */
+	init->nflog_group = conf->nflog_group;
 	if (conf->backend == BACKEND_NFQUEUE)
 		init->source = CAPTURE_QUEUE;
+	else if (conf->backend == BACKEND_NFTABLES)
+		init->source = CAPTURE_NFLOG;
 	else
 		init->source = conf->replay[0] != '\0' ? CAPTURE_SAVEFILE :
 		    CAPTURE_LIVE;
@@ -184,7 +187,10 @@ child_get(struct child *c, struct imsg *imsg)
 	return n > 0;
 }
 
-/* What capture reports: verdicts asked for, pf's reports, a replay's end. */
+/*
+ * What capture reports: verdicts asked for, pf's or NFLOG's reports (and
+ * what NFLOG lost), a replay's end.
+ */
 static void
 parent_dispatch_capture(int fd, short event, void *arg)
 {
@@ -200,6 +206,12 @@ parent_dispatch_capture(int fd, short event, void *arg)
 #ifdef __linux__
 		case IMSG_RESULTS:
 			verdict_results(&imsg);
+			break;
+		case IMSG_NFLOG_EVENTS:
+			nftsync_events(&imsg);
+			break;
+		case IMSG_CAPTURE_STATS:
+			nftsync_capture_stats(&imsg);
 			break;
 #endif
 		case IMSG_PF_EVENTS:

@@ -95,6 +95,7 @@ struct keyword {
 
 static const struct choice backends[] = {
 	{ "nfqueue",	BACKEND_NFQUEUE },
+	{ "nftables",	BACKEND_NFTABLES },
 	{ "pf",		BACKEND_PF },
 	{ NULL,		0 }
 };
@@ -126,10 +127,17 @@ static const struct keyword keywords[] = {
 	NUMBER("max-entries",		max_entries, 1, MAX_ENTRIES_LIMIT, ""),
 	NUMBER("rdns-max-addresses",	rdns_max_addresses, 0,
 	    RDNS_MAX_ADDRESSES_LIMIT, ""),
+	NUMBER("nflog-group",		nflog_group, 0, MAX_NFLOG_GROUP, ""),
+	NUMBER("nflog-rate",		nflog_rate, 1, MAX_NFLOG_RATE,
+	    " records per second"),
+	NUMBER("pending-time",		pending_time, 1, MAX_WHITELIST_TIME,
+	    " seconds"),
 	SPECIAL("nameserver",		ARG_WORD, KW_REPEAT,	set_nameserver),
 	STRING("pflog-interface",	ARG_WORD, 0,		pflog_if),
 	/* What pfctl accepts as a table name. */
 	STRING("pf-table",		ARG_WORD, KW_NAME,	pf_table),
+	/* What nft(8) reads as a table name without quotes. */
+	STRING("nft-table",		ARG_WORD, KW_NAME,	nft_table),
 	/* A pflog savefile to replay: a dry run. */
 	STRING("replay",		ARG_WORD, KW_CMDLINE,	replay),
 	STRING("pcap-filter",		ARG_REST, 0,		pcap_filter),
@@ -222,7 +230,7 @@ conf_init(struct mxallowd_conf *conf)
 {
 	/* Zero everything, padding included, so configurations memcmp. */
 	memset(conf, 0, sizeof(*conf));
-	conf->backend = DEFAULT_BACKEND;
+	conf->backend = BACKEND_UNSET;
 	conf->fake_action = FAKE_RESET;
 	conf->queue_num = -1;
 	conf->queue_maxlen = DEFAULT_QUEUE_MAXLEN;
@@ -244,6 +252,10 @@ conf_init(struct mxallowd_conf *conf)
 	strlcpy(conf->state_file, DEFAULT_STATE_FILE,
 	    sizeof(conf->state_file));
 	strlcpy(conf->pf_table, DEFAULT_PF_TABLE, sizeof(conf->pf_table));
+	strlcpy(conf->nft_table, DEFAULT_NFT_TABLE, sizeof(conf->nft_table));
+	conf->nflog_group = DEFAULT_NFLOG_GROUP;
+	conf->nflog_rate = DEFAULT_NFLOG_RATE;
+	conf->pending_time = DEFAULT_PENDING_TIME;
 }
 
 static const struct keyword *
@@ -507,6 +519,23 @@ set_number(struct mxallowd_conf *conf, const char *origin,
 	return 0;
 }
 
+/* "a or b", "a, b or c": the names of a choice keyword, for messages. */
+static const char *
+choice_list(const struct choice *choices)
+{
+	static char		 buf[128];
+	const struct choice	*c;
+
+	buf[0] = '\0';
+	for (c = choices; c->name != NULL; c++) {
+		if (c != choices)
+			strlcat(buf, c[1].name == NULL ? " or " : ", ",
+			    sizeof(buf));
+		strlcat(buf, c->name, sizeof(buf));
+	}
+	return buf;
+}
+
 /* One of the keyword's named values, into its int field. */
 static int
 set_choice(struct mxallowd_conf *conf, const char *origin,
@@ -520,8 +549,8 @@ set_choice(struct mxallowd_conf *conf, const char *origin,
 			return 0;
 		}
 	}
-	conf_err(origin, "%s: \"%s\" is not %s or %s", kw->name, arg,
-	    kw->choices[0].name, kw->choices[1].name);
+	conf_err(origin, "%s: \"%s\" is not %s", kw->name, arg,
+	    choice_list(kw->choices));
 	return -1;
 }
 
@@ -750,10 +779,20 @@ conf_parse_file(struct mxallowd_conf *conf, const char *path, int must_exist)
 	return errors;
 }
 
+/*
+ * The whole configuration, once the file and the command line are read.
+ * The backend, when not given, follows from the rest: a configuration
+ * written for the original daemon names a queue-num and keeps nfqueue;
+ * any other gets the system's default (nftables on Linux, pf on OpenBSD).
+ */
 int
-conf_check(const struct mxallowd_conf *conf, const char *origin)
+conf_check(struct mxallowd_conf *conf, const char *origin)
 {
 	int	errors = 0;
+
+	if (conf->backend == BACKEND_UNSET)
+		conf->backend = conf->queue_num != -1 ? BACKEND_NFQUEUE :
+		    DEFAULT_BACKEND;
 
 	if (conf->nfake == 0) {
 		conf_err(origin, "no fake-mailserver given");

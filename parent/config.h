@@ -57,8 +57,11 @@ int	 conf_parse_file(struct mxallowd_conf *, const char *, int);
 int	 conf_read_lines(FILE *, const char *,
 	    int (*)(void *, const char *, unsigned int, char *), void *);
 
-/* Whole-configuration checks; prints "ORIGIN: message", returns errors. */
-int	 conf_check(const struct mxallowd_conf *, const char *);
+/*
+ * Whole-configuration checks, after settling the backend when none was
+ * given; prints "ORIGIN: message", returns errors.
+ */
+int	 conf_check(struct mxallowd_conf *, const char *);
 
 /* The normalized configuration, in a form conf_parse_file() reads back. */
 void	 conf_print(FILE *, const struct mxallowd_conf *);

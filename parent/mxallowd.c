@@ -82,6 +82,10 @@ static const struct option longopts[] = {
 	{ "rdns-max-addresses",	required_argument,	NULL, 0 },
 	{ "nameserver",		required_argument,	NULL, 0 },
 	{ "pf-table",		required_argument,	NULL, 0 },
+	{ "nft-table",		required_argument,	NULL, 0 },
+	{ "nflog-group",	required_argument,	NULL, 0 },
+	{ "nflog-rate",		required_argument,	NULL, 0 },
+	{ "pending-time",	required_argument,	NULL, 0 },
 	{ "replay",		required_argument,	NULL, 0 },
 	{ NULL,			0,			NULL, 0 }
 };
@@ -111,9 +115,12 @@ usage(int status)
 	    "\t[-t whitelist-time] [--allowlist file] [--allowlist-spf domain]\n"
 	    "\t[--allowlist-spf-refresh-min seconds] "
 	    "[--allowlist-spf-refresh-max seconds]\n"
-	    "\t[--backend nfqueue|pf] [--chroot dir] [--control-socket path]\n"
+	    "\t[--backend nftables|nfqueue|pf] [--chroot dir] "
+	    "[--control-socket path]\n"
 	    "\t[--fake-action reset|drop] [--max-entries n] "
 	    "[--nameserver address]\n"
+	    "\t[--nflog-group n] [--nflog-rate n] [--nft-table name] "
+	    "[--pending-time seconds]\n"
 	    "\t[--pf-table name] [--queue-maxlen n] [--rdns-max-addresses n]\n"
 	    "\t[--replay savefile] [--state-file path|none] [--user name]\n"
 	    "\t[--whitelist-prefix4 bits] [--whitelist-prefix6 bits]\n");
@@ -213,6 +220,8 @@ keep_fixed_settings(struct mxallowd_conf *next,
 	KEEP(pflog_if, "pflog-interface");
 	KEEP(pcap_filter, "pcap-filter");
 	KEEP(pf_table, "pf-table");
+	KEEP(nft_table, "nft-table");
+	KEEP(nflog_group, "nflog-group");
 	KEEP(user, "user");
 	KEEP(chroot, "chroot");
 	KEEP(control_sock, "control-socket");
@@ -261,6 +270,10 @@ parent_reload(void)
 	rdns_reconfigure(&conf);
 	if (conf.backend == BACKEND_PF)
 		pf_changed();
+#ifdef __linux__
+	if (conf.backend == BACKEND_NFTABLES)
+		nftsync_reload(&conf);
+#endif
 	log_info("configuration reloaded");
 	return 0;
 }
@@ -351,6 +364,10 @@ main(int argc, char *argv[])
 	if (configtest) {
 		if (lo.verbose) {
 			conf_print(stdout, &conf);
+#ifdef __linux__
+			if (conf.backend == BACKEND_NFTABLES)
+				nftsync_print(stdout, &conf, allowlist);
+#endif
 			exit(0);
 		}
 		if (preflight(&conf) > 0)
@@ -366,7 +383,8 @@ main(int argc, char *argv[])
 	/* A valid configuration may still name a firewall this OS lacks. */
 #ifdef __OpenBSD__
 	if (conf.backend != BACKEND_PF)
-		errx(1, "backend nfqueue is only available on Linux");
+		errx(1, "backend %s is only available on Linux",
+		    conf_choice_name("backend", conf.backend));
 #else
 	if (conf.backend == BACKEND_PF && conf.replay[0] == '\0')
 		errx(1, "backend pf is only available on OpenBSD (elsewhere "
@@ -394,12 +412,15 @@ main(int argc, char *argv[])
 	log_setquiet(lo.quiet);
 
 	/*
-	 * Before daemonizing, so that a queue already in use or a missing pf
-	 * table is an error on the terminal and nothing runs.
+	 * Before daemonizing, so that a queue already in use, a missing pf
+	 * table, a foreign nftables table or a kernel that refuses our
+	 * rules is an error on the terminal and nothing runs.
 	 */
 	if (conf.backend == BACKEND_PF)
 		capture_fd = pf_open(&conf);
 #ifdef __linux__
+	else if (conf.backend == BACKEND_NFTABLES)
+		nftsync_open(&conf);
 	else
 		verdict_open(&conf);
 	limit_parent_capabilities();
@@ -441,6 +462,8 @@ main(int argc, char *argv[])
 	if (conf.backend == BACKEND_PF)
 		pf_start();
 #ifdef __linux__
+	else if (conf.backend == BACKEND_NFTABLES)
+		nftsync_start();
 	else
 		verdict_start();
 #endif

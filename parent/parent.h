@@ -20,6 +20,7 @@
 #include <sys/time.h>
 
 #include <imsg.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -54,6 +55,12 @@ struct stats {
 	unsigned long long	rdns_inflight_peak;	/* the resolver's most at once */
 	unsigned long long	pf_pushes;		/* table set */
 	unsigned long long	pf_errors;		/* table set failed */
+	unsigned long long	nft_commits;		/* transactions */
+	unsigned long long	nft_errors;		/* of them, refused */
+	unsigned long long	nft_repairs;		/* drift found and undone */
+	unsigned long long	nflog_records;		/* capture read */
+	unsigned long long	nflog_logged;		/* the kernel logged */
+	unsigned long long	nflog_enobufs;		/* capture's socket overran */
 };
 extern struct stats	stats;
 
@@ -109,6 +116,9 @@ void	policy_foreach_allowlist_file(void (*)(const struct mxaddr *,
 void	policy_foreach_allowed(void (*)(const struct mxaddr *, unsigned int,
 	    void *), void *);
 size_t	policy_count(void);
+void	policy_observe(wl_observer, void *);
+void	policy_observe_allowlist(void (*)(void));
+int	policy_get(const struct mxaddr *, struct wl_view *);
 
 /* verdict.c (nfqueue backend) */
 void	verdict_open(const struct mxallowd_conf *);
@@ -122,6 +132,17 @@ void	pf_changed(void);
 void	pf_events(struct imsg *);
 void	pf_eof(struct imsg *);
 void	pf_set_intervals(const struct timeval *, const struct timeval *);
+
+/* nftsync.c (nftables backend, Linux) */
+struct allowlist;
+void	nftsync_open(const struct mxallowd_conf *);
+void	nftsync_start(void);
+void	nftsync_reload(const struct mxallowd_conf *);
+void	nftsync_events(struct imsg *);
+void	nftsync_capture_stats(struct imsg *);
+void	nftsync_stats(void);
+void	nftsync_print(FILE *, const struct mxallowd_conf *,
+	    const struct allowlist *);
 
 /* rdns.c */
 void	rdns_start(const struct mxallowd_conf *);

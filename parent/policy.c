@@ -43,6 +43,9 @@ static struct whitelist			*wl;
 static const struct allowlist		*allowlist;	/* NULL: none */
 static struct event			 expire_ev;
 static void				(*changed)(void);
+static wl_observer			 observer;
+static void				(*allowlist_observer)(void);
+static void				*observer_arg;
 
 time_t
 policy_now(void)
@@ -211,8 +214,30 @@ policy_flush(void)
 	if ((wl = whitelist_new(conf->max_entries, conf->whitelist_prefix4,
 	    conf->whitelist_prefix6)) == NULL)
 		fatal("whitelist");
+	whitelist_observe(wl, observer, observer_arg);
+	if (observer != NULL)
+		observer(NULL, WL_CH_REMOVE, observer_arg);
 	whitelist_changed();
 	return n;
+}
+
+/*
+ * cb hears of every change of every entry, and of a flush as a removal of
+ * NULL: for a backend that mirrors the whitelist entry by entry.
+ */
+void
+policy_observe(wl_observer cb, void *arg)
+{
+	observer = cb;
+	observer_arg = arg;
+	whitelist_observe(wl, cb, arg);
+}
+
+/* The entry of a's network, live or not yet collected: 1 and *v, or 0. */
+int
+policy_get(const struct mxaddr *a, struct wl_view *v)
+{
+	return whitelist_get(wl, a, v);
 }
 
 /*
@@ -262,6 +287,15 @@ void
 policy_allowlist_changed(void)
 {
 	whitelist_changed();
+	if (allowlist_observer != NULL)
+		allowlist_observer();
+}
+
+/* cb hears when the allowed networks change (nftables: allow4/6). */
+void
+policy_observe_allowlist(void (*cb)(void))
+{
+	allowlist_observer = cb;
 }
 
 /* Every live entry, for a backend that mirrors the whitelist. */

@@ -68,6 +68,10 @@ conf_print(FILE *fp, const struct mxallowd_conf *conf)
 		    mxaddr_ntop(&conf->nameserver[i], buf, sizeof(buf)));
 	fprintf(fp, "pflog-interface %s\n", conf->pflog_if);
 	fprintf(fp, "pf-table %s\n", conf->pf_table);
+	fprintf(fp, "nft-table %s\n", conf->nft_table);
+	fprintf(fp, "nflog-group %d\n", conf->nflog_group);
+	fprintf(fp, "nflog-rate %d\n", conf->nflog_rate);
+	fprintf(fp, "pending-time %d\n", conf->pending_time);
 	/* Quoted: the filter has blanks and may hold a '#'.  None: unset. */
 	if (conf->pcap_filter[0] != '\0')
 		fprintf(fp, "pcap-filter \"%s\"\n", conf->pcap_filter);

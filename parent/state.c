@@ -90,6 +90,14 @@ static const char *const reason_names[WL_NREASONS] = {
 	[WL_MANUAL] =	"manual",
 };
 
+/* The file's name of a reason; the nftables backend's element comments too. */
+const char *
+state_reason_name(unsigned int reason)
+{
+	return reason < WL_NREASONS ? reason_names[reason] :
+	    reason_names[WL_FAKE_HIT];
+}
+
 /* The running daemon's file; "" while there is none to write. */
 static char		path[PATH_MAX];
 static char		dir[PATH_MAX];
@@ -341,8 +349,7 @@ save_entry(const struct wl_view *v, void *arg)
 	expiry = s->wall + (v->expires - s->mono);
 	p = put_number(p, expiry > 0 ? (unsigned long long)expiry : 0);
 	*p++ = ' ';
-	reason = (unsigned int)v->reason < WL_NREASONS ?
-	    reason_names[v->reason] : reason_names[WL_FAKE_HIT];
+	reason = state_reason_name(v->reason);
 	p = stpcpy(p, reason);
 	*p++ = ' ';
 	*p++ = v->confirmed ? '1' : '0';

@@ -46,6 +46,9 @@ void	state_changed(void);
 /* A clean stop: write it now. */
 void	state_shutdown(void);
 
+/* "fake-hit", "rdns" or "manual". */
+const char *state_reason_name(unsigned int);
+
 /* The parts, for the tests: 0 or -1; STATE_LOADED or an error above. */
 int	state_save(const char *, size_t *);
 int	state_load(const char *, size_t *, size_t *);

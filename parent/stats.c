@@ -37,6 +37,7 @@ stats_format(char *buf, size_t len, size_t entries, size_t evicted)
 
 #ifdef __linux__
 	nfqueue_kernel_drops(&qdrop, &udrop);
+	nftsync_stats();
 #endif
 	snprintf(buf, len, "fake-hits=%llu whitelisted=%llu admitted=%llu "
 	    "allowlisted=%llu blocked=%llu other=%llu malformed=%llu cut=%llu "
@@ -46,7 +47,9 @@ stats_format(char *buf, size_t len, size_t entries, size_t evicted)
 	    "overflow=%llu rdns-lookups=%llu rdns-confirmed=%llu "
 	    "rdns-unconfirmed=%llu rdns-capped=%llu rdns-failed=%llu "
 	    "rdns-open=%llu rdns-inflight-peak=%llu "
-	    "pf-pushes=%llu pf-errors=%llu",
+	    "pf-pushes=%llu pf-errors=%llu nft-commits=%llu nft-errors=%llu "
+	    "nft-repairs=%llu nflog-records=%llu nflog-lost=%llu "
+	    "nflog-enobufs=%llu",
 	    stats.fake_hits, stats.whitelisted,
 	    stats.admitted, stats.allowlisted, stats.blocked, stats.other, stats.malformed,
 	    stats.cut, stats.resets, stats.reset_errors, entries, evicted,
@@ -54,5 +57,9 @@ stats_format(char *buf, size_t len, size_t entries, size_t evicted)
 	    stats.pending_overflow, stats.rdns_lookups, stats.rdns_confirmed,
 	    stats.rdns_unconfirmed, stats.rdns_capped, stats.rdns_failed,
 	    stats.rdns_open, stats.rdns_inflight_peak,
-	    stats.pf_pushes, stats.pf_errors);
+	    stats.pf_pushes, stats.pf_errors, stats.nft_commits,
+	    stats.nft_errors, stats.nft_repairs, stats.nflog_records,
+	    stats.nflog_logged > stats.nflog_records ?
+	    stats.nflog_logged - stats.nflog_records : 0,
+	    stats.nflog_enobufs);
 }

@@ -85,6 +85,8 @@ struct whitelist {
 	unsigned int		 prefix4;
 	unsigned int		 prefix6;
 	uint8_t			 key[SIPHASH_KEY_LEN];
+	wl_observer		 observer;	/* NULL: none */
+	void			*observer_arg;
 };
 
 static int		 wl_mask(const struct whitelist *,
@@ -102,6 +104,28 @@ static void		 wl_remove(struct whitelist *, struct wl_entry *);
 static size_t		 wl_expire_list(struct whitelist *, struct wl_list *,
 			    time_t);
 static int		 wl_make_room(struct whitelist *, time_t);
+static void		 wl_notify(struct whitelist *, const struct wl_entry *,
+			    enum wl_change);
+static void		 wl_view_of(const struct whitelist *,
+			    const struct wl_entry *, struct wl_view *);
+
+/*
+ * A backend that mirrors the whitelist entry by entry (nftables) hears of
+ * every change here, evictions and expiry included.
+ */
+static void
+wl_notify(struct whitelist *wl, const struct wl_entry *e,
+    enum wl_change change)
+{
+	struct mxaddr	net;
+
+	if (wl->observer == NULL)
+		return;
+	memset(&net, 0, sizeof(net));
+	net.af = e->af;
+	memcpy(net.u.bytes, e->addr, sizeof(e->addr));
+	wl->observer(&net, change, wl->observer_arg);
+}
 
 /*
  * The key of a source: its family and its address cut to the family's
@@ -196,6 +220,10 @@ wl_refresh(struct whitelist *wl, struct wl_entry *e, time_t expires,
 {
 	if (expires <= e->expires && (e->confirmed || !confirm))
 		return;
+	if (confirm && !e->confirmed)
+		wl_notify(wl, e, WL_CH_CONFIRM);
+	else if (!confirm)
+		wl_notify(wl, e, WL_CH_REFRESH);
 	TAILQ_REMOVE(wl_listof(wl, e), e, list);
 	if (expires > e->expires)
 		e->expires = expires;
@@ -253,6 +281,7 @@ wl_expire_list(struct whitelist *wl, struct wl_list *l, time_t now)
 	size_t		 n = 0;
 
 	while ((e = TAILQ_FIRST(l)) != NULL && e->expires <= now) {
+		wl_notify(wl, e, WL_CH_EXPIRE);
 		wl_remove(wl, e);
 		n++;
 	}
@@ -271,6 +300,7 @@ wl_make_room(struct whitelist *wl, time_t now)
 	/* Never a confirmed sender: spoofed fake-MX hits must not win. */
 	if ((e = TAILQ_FIRST(&wl->pending)) == NULL)
 		return -1;
+	wl_notify(wl, e, WL_CH_REMOVE);
 	wl_remove(wl, e);
 	wl->evictions++;
 	return 0;
@@ -350,6 +380,7 @@ whitelist_add(struct whitelist *wl, const struct mxaddr *src, time_t now,
 			return WL_REFRESHED;
 		}
 		/* Dead but not yet collected: start afresh. */
+		wl_notify(wl, e, WL_CH_EXPIRE);
 		wl_remove(wl, e);
 	}
 	if (wl->count >= wl->max && wl_make_room(wl, now) == -1)
@@ -366,6 +397,7 @@ whitelist_add(struct whitelist *wl, const struct mxaddr *src, time_t now,
 	wl->buckets[b] = e;
 	wl_insert_sorted(&wl->pending, e);
 	wl->count++;
+	wl_notify(wl, e, WL_CH_ADD);
 	return WL_ADDED;
 }
 
@@ -379,6 +411,7 @@ whitelist_admit(struct whitelist *wl, const struct mxaddr *src, time_t now,
 	if ((e = wl_lookup(wl, src)) == NULL)
 		return 0;
 	if (e->expires <= now) {
+		wl_notify(wl, e, WL_CH_EXPIRE);
 		wl_remove(wl, e);
 		return 0;
 	}
@@ -402,6 +435,7 @@ whitelist_delete(struct whitelist *wl, const struct mxaddr *src)
 
 	if ((e = wl_lookup(wl, src)) == NULL)
 		return 0;
+	wl_notify(wl, e, WL_CH_REMOVE);
 	wl_remove(wl, e);
 	return 1;
 }
@@ -441,15 +475,42 @@ whitelist_foreach(struct whitelist *wl,
 
 	for (i = 0; i < 2; i++) {
 		TAILQ_FOREACH(e, lists[i], list) {
-			memset(&v, 0, sizeof(v));
-			v.net.af = e->af;
-			memcpy(v.net.u.bytes, e->addr, sizeof(e->addr));
-			v.prefixlen = e->af == AF_INET ? wl->prefix4 :
-			    wl->prefix6;
-			v.expires = e->expires;
-			v.reason = e->reason;
-			v.confirmed = e->confirmed;
+			wl_view_of(wl, e, &v);
 			cb(&v, arg);
 		}
 	}
+}
+
+static void
+wl_view_of(const struct whitelist *wl, const struct wl_entry *e,
+    struct wl_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->net.af = e->af;
+	memcpy(v->net.u.bytes, e->addr, sizeof(e->addr));
+	v->prefixlen = e->af == AF_INET ? wl->prefix4 : wl->prefix6;
+	v->expires = e->expires;
+	v->reason = e->reason;
+	v->confirmed = e->confirmed;
+}
+
+/* cb hears of every change from now on (NULL: nobody). */
+void
+whitelist_observe(struct whitelist *wl, wl_observer cb, void *arg)
+{
+	wl->observer = cb;
+	wl->observer_arg = arg;
+}
+
+/* The entry of a source, live or not yet collected: 1 and *v, or 0. */
+int
+whitelist_get(struct whitelist *wl, const struct mxaddr *src,
+    struct wl_view *v)
+{
+	struct wl_entry	*e;
+
+	if ((e = wl_lookup(wl, src)) == NULL)
+		return 0;
+	wl_view_of(wl, e, v);
+	return 1;
 }

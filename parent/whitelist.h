@@ -36,6 +36,17 @@ enum wl_add_result {
 	WL_FULL			/* full of confirmed entries: not added */
 };
 
+/* What happened to an entry, for an observer (whitelist_observe). */
+enum wl_change {
+	WL_CH_ADD,		/* a new entry */
+	WL_CH_REFRESH,		/* a later expiry, not by an admission */
+	WL_CH_CONFIRM,		/* admitted at a real MX for the first time */
+	WL_CH_REMOVE,		/* deleted or evicted */
+	WL_CH_EXPIRE		/* past its expiry, collected */
+};
+
+typedef void (*wl_observer)(const struct mxaddr *, enum wl_change, void *);
+
 struct whitelist;
 
 /* One entry, as the iterator shows it. */
@@ -62,5 +73,9 @@ size_t			 whitelist_count(const struct whitelist *);
 size_t			 whitelist_evictions(const struct whitelist *);
 void			 whitelist_foreach(struct whitelist *,
 			    void (*)(const struct wl_view *, void *), void *);
+void			 whitelist_observe(struct whitelist *, wl_observer,
+			    void *);
+int			 whitelist_get(struct whitelist *,
+			    const struct mxaddr *, struct wl_view *);
 
 #endif /* WHITELIST_H */

@@ -30,7 +30,6 @@ try() {
 bold "== The lab"
 lab_up
 lab_listen
-lab_queue $QUEUE
 # A DNS server in a third namespace: 203.0.113.5 is named pool.example.net,
 # and that name has two addresses, 203.0.113.5 and 198.51.100.7.
 lab_dns_up
@@ -44,11 +43,9 @@ cat <<EOT
     so without mxallowd both addresses would answer.
   senders (namespace $LAB_CLIENT): $LAB_SRC4A, $LAB_SRC4B, $LAB_SRC4C,
     $LAB_SRC6A, $LAB_SRC6B, $LAB_SRC6C
-  firewall on the mail host: new SYNs to port 25 of the four addresses go to
-    NFQUEUE $QUEUE:
+  firewall on the mail host: nothing yet; mxallowd's nftables backend
+    installs a table of its own.
 EOT
-lab_iptables -S INPUT | grep NFQUEUE | sed 's/^/    iptables /'
-lab_ip6tables -S INPUT | grep NFQUEUE | sed 's/^/    ip6tables /'
 cat <<EOT
   DNS server (namespace $LAB_DNS, $LAB_DNS4): $LAB_SRC4A is named
     pool.example.net, which resolves to $LAB_SRC4A and $LAB_SRC4C.
@@ -60,7 +57,7 @@ fake-mailserver $LAB_FAKE4
 fake-mailserver $LAB_FAKE6
 real-mailserver $LAB_REAL4
 real-mailserver $LAB_REAL6
-queue-num $QUEUE
+backend nftables
 whitelist-prefix6 128
 nameserver $LAB_DNS4
 chroot $SCRATCH/empty
@@ -84,6 +81,9 @@ for pid in "$DAEMON_PID" $(children_of "$DAEMON_PID"); do
 	    "$(status_field "$pid" CapEff)" "$(readlink /proc/$pid/root)"
 done
 
+bold "== The kernel decides every SYN, from mxallowd's table (the chains; mxallowd -nv prints it all)"
+lab_in_server nft list table inet mxallowd | sed -n '/chain input/,$p' | sed 's/^/  /'
+
 bold "== IPv4: spam software goes straight to the real MX; an MTA tries the MXes in order"
 try "spambot, straight to the real MX:" $LAB_SRC4A $LAB_REAL4
 try "the same host, as an MTA: first MX (fake):" $LAB_SRC4A $LAB_FAKE4
@@ -101,13 +101,37 @@ try "first MX (fake):" $LAB_SRC6A $LAB_FAKE6
 try "  ... then the next MX (real):" $LAB_SRC6A $LAB_REAL6
 try "another host:" $LAB_SRC6B $LAB_REAL6
 
-bold "== What mxallowd logged (-v)"
+bold "== What mxallowd logged (-v), and what the kernel's sets hold"
+sleep 0.5	# the log records reach the daemon within milliseconds
 grep -E 'whitelisted|blocked' "$DAEMON_LOG" | sed 's/^/  /'
 request_stats
 grep 'statistics:' "$DAEMON_LOG" | tail -1 | sed 's/^/  /'
+printf '  $ mxallowctl show whitelist\n'
+"$TOP/mxallowctl" -s "$SCRATCH/control.sock" show whitelist | sed 's/^/  /'
+printf '  $ nft list set inet mxallowd white4\n'
+lab_in_server nft list set inet mxallowd white4 | grep elements | sed 's/^ */  /'
 
-bold "== SIGTERM: all three processes stop; then the lab is taken down"
-kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"; echo "  mxallowd exit status $?"
+bold "== kill -9: the daemon is gone, the kernel keeps deciding"
+pids="$DAEMON_PID $(children_of "$DAEMON_PID" | tr '\n' ' ')"
+pids=${pids% }
+# shellcheck disable=SC2086	# a list of PIDs
+{ kill -KILL $pids; wait "$DAEMON_PID"; } 2>/dev/null
 DAEMON_PID=
+# shellcheck disable=SC2086
+if wait_gone_ms 5000 $pids; then
+	echo "  the daemon's processes ($pids) are gone"
+else
+	echo "  the daemon's processes ($pids) are still there"
+fi
+try "whitelisted $LAB_SRC4A, to the real MX:" $LAB_SRC4A $LAB_REAL4
+try "whitelisted $LAB_SRC6A, to the real MX:" $LAB_SRC6A $LAB_REAL6
+try "spambot $LAB_SRC4B, straight to the real MX:" $LAB_SRC4B $LAB_REAL4
+try "a new MTA $LAB_SRC6C: first MX (fake):" $LAB_SRC6C $LAB_FAKE6
+try "  ... then the next MX (real):" $LAB_SRC6C $LAB_REAL6
+
+bold "== The lab is taken down (mxallowd's table with it; on a mail host,"
+echo "   nft delete table inet mxallowd removes it)"
+ns="$LAB_SERVER $LAB_CLIENT $LAB_DNS"	# lab_down forgets their names
 lab_down
-echo "  namespaces left: $(ip netns list | grep -c -e "$LAB_SERVER" -e "$LAB_CLIENT")"
+echo "  of the lab's namespaces ($ns) left: $(for n in $ns; do
+	[ -e "/run/netns/$n" ] && echo "$n"; done | wc -l)"

@@ -3,9 +3,9 @@
 # unprivileged user its children run as.  Idempotent; run as root.
 set -e
 PKGS="build-essential pkg-config clang libevent-dev libc-ares-dev libpcap-dev
-    libnetfilter-queue-dev libmnl-dev libbsd-dev mandoc iptables iproute2
-    netcat-openbsd util-linux procps dnsmasq-base tcpdump valgrind gdb nftables
-    debhelper dpkg-dev lintian"
+    libnetfilter-queue-dev libmnl-dev libnftnl-dev libbsd-dev mandoc iptables
+    iproute2 netcat-openbsd util-linux procps dnsmasq-base tcpdump valgrind gdb
+    nftables jq debhelper dpkg-dev lintian"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

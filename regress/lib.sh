@@ -5,8 +5,12 @@ REGRESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$REGRESS_DIR/.." && pwd)
 MXALLOWD=${MXALLOWD:-$TOP/mxallowd}
 
-pass() { echo "ok $*"; }
-fail() { echo "FAIL $*"; }
+# The end-to-end tests run under either Linux backend (BACKEND, default
+# nfqueue; the nft-*.sh wrappers set nftables and TEST_TAG, which prefixes
+# every check's name).
+BACKEND=${BACKEND:-nfqueue}
+pass() { echo "ok ${TEST_TAG:+$TEST_TAG: }$*"; }
+fail() { echo "FAIL ${TEST_TAG:+$TEST_TAG: }$*"; }
 
 # check NAME COMMAND...: pass when COMMAND exits 0.
 check() {
@@ -115,12 +119,10 @@ wait_gone_ms() {
 	GONE_MS=$WAITED_MS
 }
 
-# children_of PID: the PIDs whose parent is PID.
+# children_of PID: the PIDs whose parent is PID (procps' pgrep: one
+# process, however many others the machine runs).
 children_of() {
-	local s
-	for s in /proc/[0-9]*/stat; do
-		awk -v p="$1" '{ sub(/^.*\) /, ""); if ($2 == p) print FILENAME }' "$s" 2>/dev/null
-	done | sed -E 's,/proc/([0-9]+)/stat,\1,'
+	pgrep -P "$1"
 }
 
 # child_with_title PID ROLE: the child of PID whose title is "mxallowd: ROLE".

@@ -5,7 +5,8 @@
 #
 #   a  kernel only: an nft dynamic set, filled by fake-MX hits, admits
 #   b  nfqbase: the least an nfqueue verdict loop can do (regress/bench)
-#   c  mxallowd itself
+#   c  mxallowd itself, nfqueue backend
+#   d  mxallowd itself, nftables backend (the kernel decides from its sets)
 #
 # For each: a drop-heavy flood (sources never whitelisted) and an
 # accept-heavy one (256 sources whitelisted by fake-MX hits first), at full
@@ -14,8 +15,11 @@
 # deciding processes used.  Then the latency synflood -l measures through
 # each setup at BENCH_LAT_RATE (10000) SYN/s to a listener; the whitelist at
 # scale (wlscale); the daemon's start-up with a BENCH_STATE_ENTRIES
-# (1000000) entry state file; a perf profile of the daemon under the
-# drop-heavy flood, when perf works.
+# (1000000) entry state file, with either backend (d: into the kernel's
+# set); a perf profile of the daemon under the drop-heavy flood, when perf
+# works.  For c and d also: how long a new source waits, after its SYN
+# to the fake MX, to be admitted at the real MX (synflood -f); for d what
+# NFLOG lost during each flood.
 #
 # Writes regress/bench/results/ (results.md, chart.png, raw.txt, the data
 # and profile files) and the figures block of BENCHMARKS.md.  Every flood is
@@ -40,10 +44,12 @@ ACCEPT_SRC=198.51.100.0/24	# whitelisted by fake-MX hits first
 ACCEPT_N=256
 HZ=$(getconf CLK_TCK)
 NCPU=$(nproc)
-SETUPS="a b c"
+SETUPS="a b c d"
+FAKE_N=${BENCH_FAKE_N:-200}	# sources timed from fake hit to admission
 declare -A NAME=([none]="no filter" [a]="a: kernel (nft set)"
-    [b]="b: nfqbase loop" [c]="c: mxallowd"
-    [c1]="c1: mxallowd, its processes on one CPU")
+    [b]="b: nfqbase loop" [c]="c: mxallowd (nfqueue)"
+    [c1]="c1: mxallowd (nfqueue), its processes on one CPU"
+    [d]="d: mxallowd (nftables)")
 
 # Full-speed floods: the sender on the last CPU, the deciders on the
 # others, so that runs compare; nothing to pin on one CPU.  The latency
@@ -126,7 +132,8 @@ now() { echo "$EPOCHREALTIME"; }
 # for 256 addresses nobody holds.
 spoof_routes() {
 	ip -n "$LAB_SERVER" route add 198.51.100.0/25 via "$LAB_SRC4A" dev "$LAB_IF" &&
-	ip -n "$LAB_SERVER" route add 198.51.100.128/25 via "$LAB_SRC4A" dev "$LAB_IF"
+	ip -n "$LAB_SERVER" route add 198.51.100.128/25 via "$LAB_SRC4A" dev "$LAB_IF" &&
+	ip -n "$LAB_SERVER" -6 route add 2001:db8:100::/40 via "$LAB_SRC6A" dev "$LAB_IF"
 }
 
 # fake_hits: every accept-heavy source hits the fake MX (4000 draws of
@@ -243,6 +250,34 @@ decided_c() {
 	echo $(( $(stats_of admitted) + $(stats_of blocked) ))
 }
 
+# d: mxallowd, nftables backend: its own table decides, the daemon reads
+# NFLOG.  Entries seen: the accept-heavy sources in its sets, which the
+# kernel fills itself (pending4) and the daemon from the log (white4).
+setup_d() {
+	DAEMON_NETNS=$LAB_SERVER start_daemon "$(BACKEND=nftables conf \
+	    no-rdns-whitelist 'whitelist-time 3600')"
+	wait_log 'startup complete' 10 || die "mxallowd: $(tail -5 "$DAEMON_LOG")"
+	# shellcheck disable=SC2046
+	pin "$DECIDE_CPUS" $(pids_d)
+	fake_hits
+	WHITELISTED=$( (lab_in_server nft list set inet mxallowd white4
+	    lab_in_server nft list set inet mxallowd pending4) |
+	    grep -o '198\.51\.100\.[0-9]*' | sort -u | wc -l)
+}
+teardown_d() {
+	kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"; DAEMON_PID=
+	lab_in_server nft delete table inet mxallowd
+}
+pids_d() { pids_c; }
+decided_d() { decided_c; }
+
+# nflog_now: logged records-received ENOBUFS of the daemon's statistics.
+nflog_now() {
+	request_stats >/dev/null || { echo "0 0 0"; return; }
+	echo "$(( $(stats_of nflog-records) + $(stats_of nflog-lost) ))" \
+	    "$(stats_of nflog-records) $(stats_of nflog-enobufs)"
+}
+
 # --- the runs ----------------------------------------------------------------
 
 # run_flood SETUP FLOOD REP: one full-speed flood; one line to raw.txt:
@@ -250,9 +285,10 @@ decided_c() {
 # sender-% softirq-% busy-%   (percentages of one CPU)
 run_flood() {
 	local setup=$1 flood=$2 rep=$3 src out sent secs
-	local d0 d1 q0 q1 c0 c1 m0 m1 t0 t1 s0 s1 pids
+	local d0 d1 q0 q1 c0 c1 m0 m1 t0 t1 s0 s1 pids l0 r0 e0 l1 r1 e1
 	[ "$flood" = drop ] && src=$DROP_SRC || src=$ACCEPT_SRC
 	pids=$(pids_$setup)
+	[ "$setup" = d ] && read -r l0 r0 e0 < <(nflog_now)
 	d0=$(decided_$setup) q0=$(qdrops)
 	# shellcheck disable=SC2086
 	c0=$(ticks $pids) s0=$(sysstat) t0=$(now)
@@ -265,6 +301,12 @@ run_flood() {
 	c1=$(ticks $pids) s1=$(sysstat) t1=$(now)
 	d1=$(decided_$setup) q1=$(qdrops)
 	sent=$(field sent "$out") secs=$(field seconds "$out")
+	if [ "$setup" = d ]; then
+		read -r l1 r1 e1 < <(nflog_now)
+		echo "$setup $flood $rep $((l1 - l0)) $((r1 - r0))" \
+		    "$(( (l1 - l0) - (r1 - r0) ))" "$((e1 - e0))" |
+		    tee -a "$RESULTS/nflog.txt" >&2
+	fi
 	awk -v s="$setup" -v f="$flood" -v r="$rep" -v sent="$sent" \
 	    -v secs="$secs" -v d=$((d1 - d0)) -v q=$((q1 - q0)) \
 	    -v c=$((c1 - c0)) -v hz="$HZ" -v t0="$t0" -v t1="$t1" \
@@ -302,6 +344,21 @@ run_latency() {
 	    "$(field p50_us "$out") $(field p90_us "$out")" \
 	    "$(field p99_us "$out") $(field max_us "$out")" |
 	    tee -a "$RESULTS/latency.txt" >&2
+}
+
+# run_fake SETUP REP: FAKE_N new IPv6 sources, one after the other, each
+# a SYN to the fake MX, then SYNs to the real MX every 100 µs until one
+# is answered; one line to fake.txt: SETUP REP answered lost p50 p90 p99
+# max (µs from the SYN to the fake MX to the real MX's SYN-ACK).  Each
+# setup and round its own /48 (2001:db8:1c1::/48 ...), never seen before.
+run_fake() {
+	local setup=$1 rep=$2 out
+	out=$(lab_in_client "$SYNFLOOD" -f "$LAB_FAKE6" -d "$LAB_REAL6" -p 25 \
+	    -S "2001:db8:1$setup$rep::/48" -n "$FAKE_N" -w 3000)
+	echo "$setup $rep $(field answered "$out") $(field lost "$out")" \
+	    "$(field p50_us "$out") $(field p90_us "$out")" \
+	    "$(field p99_us "$out") $(field max_us "$out")" |
+	    tee -a "$RESULTS/fake.txt" >&2
 }
 
 # profile: where mxallowd's time goes under the drop-heavy flood, into
@@ -355,18 +412,22 @@ write_state() {
 		printf "# end %d\n", n }' >"$1"
 }
 
-# run_startup N REP: exec to "startup complete" with an N-entry state file;
-# one line to startup.txt: N REP ms restored VmRSS-KiB VmHWM-KiB.
+# run_startup N REP [BACKEND]: exec to "startup complete" with an N-entry
+# state file (nftables: into a new table, the kernel's set filled in the
+# same transaction); one line to startup.txt: N REP ms restored VmRSS-KiB
+# VmHWM-KiB BACKEND.
 run_startup() {
-	local n=$1 rep=$2 dir=$SCRATCH/state log=$SCRATCH/startup.log
+	local n=$1 rep=$2 backend=${3:-nfqueue} dir=$SCRATCH/state log=$SCRATCH/startup.log
 	local t0 t1 i rss hwm restored
 	mkdir -m 0700 "$dir" 2>/dev/null || [ -d "$dir" ]
 	cp "$SCRATCH/state-$n" "$dir/wl"
 	: >"$log"
 	t0=$(now)
 	# Each line stamped as it comes (stderr is unbuffered).
-	ip netns exec "$LAB_SERVER" "$MXALLOWD" -d -c "$(conf no-rdns-whitelist \
-	    "state-file $dir/wl" "max-entries $((n + 1024))" \
+	[ "$backend" = nftables ] &&
+	    lab_in_server nft delete table inet mxallowd 2>/dev/null
+	ip netns exec "$LAB_SERVER" "$MXALLOWD" -d -c "$(BACKEND=$backend conf \
+	    no-rdns-whitelist "state-file $dir/wl" "max-entries $((n + 1024))" \
 	    'whitelist-time 3600')" 2> >(while IFS= read -r l; do
 		echo "$EPOCHREALTIME $l"; done >>"$log") &
 	DAEMON_PID=$!
@@ -380,10 +441,11 @@ run_startup() {
 	restored=$(sed -n 's/.*restored \([0-9]*\) entries.*/\1/p' "$log")
 	stop_daemon		# SIGKILL: no 1M-entry save at exit
 	[ -n "$t1" ] || die "start-up with $n entries: $(tail -3 "$log")"
+	[ "$backend" = nftables ] && lab_in_server nft delete table inet mxallowd
 	awk -v n="$n" -v r="$rep" -v t0="$t0" -v t1="$t1" -v rest="$restored" \
-	    -v rss="$rss" -v hwm="$hwm" 'BEGIN {
-		printf "%d %d %.0f %d %d %d\n", n, r, (t1 - t0) * 1000, rest,
-		    rss, hwm }' | tee -a "$RESULTS/startup.txt" >&2
+	    -v rss="$rss" -v hwm="$hwm" -v b="$backend" 'BEGIN {
+		printf "%d %d %.0f %d %d %d %s\n", n, r, (t1 - t0) * 1000, rest,
+		    rss, hwm, b }' | tee -a "$RESULTS/startup.txt" >&2
 }
 
 # --- the report --------------------------------------------------------------
@@ -406,14 +468,16 @@ report() {
 	local drop_b drop_a drop_c acc_a acc_b acc_c
 	local us_drop_b us_drop_c us_acc_b us_acc_c
 	local p99_none p99_b p99_c p99_c1 p50_none p50_b p50_c rss_1m hwm_1m ms_1m
+	local drop_d acc_d p50_a p99_a p50_d p99_d ms_d rss_d hwm_d
 	for s in $SETUPS; do
 		for f in drop accept; do
 			median_row "$RESULTS/raw.txt" $s $f
 		done
 	done >"$RESULTS/throughput.dat"
-	read -r drop_a drop_b drop_c acc_a acc_b acc_c < <(awk '
+	read -r drop_a drop_b drop_c acc_a acc_b acc_c drop_d acc_d < <(awk '
 		{ v[$1 $2] = $5 } END { print v["adrop"], v["bdrop"], v["cdrop"],
-		    v["aaccept"], v["baccept"], v["caccept"] }' "$RESULTS/throughput.dat")
+		    v["aaccept"], v["baccept"], v["caccept"], v["ddrop"],
+		    v["daccept"] }' "$RESULTS/throughput.dat")
 	read -r us_drop_b us_drop_c us_acc_b us_acc_c < <(awk '
 		{ v[$1 $2] = $8 } END { print v["bdrop"], v["cdrop"],
 		    v["baccept"], v["caccept"] }' "$RESULTS/throughput.dat")
@@ -430,9 +494,17 @@ report() {
 	read -r p50_b p99_b < <(awk '$1 == "b" { print $2, $4 }' "$RESULTS/latency.dat")
 	read -r p50_c p99_c < <(awk '$1 == "c" { print $2, $4 }' "$RESULTS/latency.dat")
 	read -r p99_c1 < <(awk '$1 == "c1" { print $4 }' "$RESULTS/latency.dat")
-	ms_1m=$(median_col "$RESULTS/startup.txt" 1 "$STATE_ENTRIES" 3)
-	rss_1m=$(median_col "$RESULTS/startup.txt" 1 "$STATE_ENTRIES" 5)
-	hwm_1m=$(median_col "$RESULTS/startup.txt" 1 "$STATE_ENTRIES" 6)
+	read -r p50_a p99_a < <(awk '$1 == "a" { print $2, $4 }' "$RESULTS/latency.dat")
+	read -r p50_d p99_d < <(awk '$1 == "d" { print $2, $4 }' "$RESULTS/latency.dat")
+	for b in nfqueue nftables; do
+		awk -v b=$b '$7 == b' "$RESULTS/startup.txt" >"$RESULTS/startup-$b.dat"
+	done
+	ms_1m=$(median_col "$RESULTS/startup-nfqueue.dat" 1 "$STATE_ENTRIES" 3)
+	rss_1m=$(median_col "$RESULTS/startup-nfqueue.dat" 1 "$STATE_ENTRIES" 5)
+	hwm_1m=$(median_col "$RESULTS/startup-nfqueue.dat" 1 "$STATE_ENTRIES" 6)
+	ms_d=$(median_col "$RESULTS/startup-nftables.dat" 1 "$STATE_ENTRIES" 3)
+	rss_d=$(median_col "$RESULTS/startup-nftables.dat" 1 "$STATE_ENTRIES" 5)
+	hwm_d=$(median_col "$RESULTS/startup-nftables.dat" 1 "$STATE_ENTRIES" 6)
 
 	{
 	echo "# mxallowd benchmark results"
@@ -477,13 +549,16 @@ report() {
 	echo
 	echo "Whitelisted before the accept-heavy flood: $ACCEPT_N sources of" \
 	    "$ACCEPT_SRC; entries seen by each setup in each round: a" \
-	    "${WL_SEEN[a]}, b ${WL_SEEN[b]} (a fixed rule), c ${WL_SEEN[c]}."
+	    "${WL_SEEN[a]}, b ${WL_SEEN[b]} (a fixed rule), c ${WL_SEEN[c]}," \
+	    "d ${WL_SEEN[d]} (its sets: the kernel's and the daemon's)."
 	echo
 	echo "| ratio of decided/s | drop-heavy | accept-heavy |"
 	echo "| --- | ---: | ---: |"
 	echo "| c/b (mxallowd / bare nfqueue loop) | $(ratio "$drop_c" "$drop_b") | $(ratio "$acc_c" "$acc_b") |"
 	echo "| c/a (mxallowd / kernel only) | $(ratio "$drop_c" "$drop_a") | $(ratio "$acc_c" "$acc_a") |"
 	echo "| c/b, verdicts per decider CPU-second | $(ratio "$us_drop_b" "$us_drop_c") | $(ratio "$us_acc_b" "$us_acc_c") |"
+	echo "| d/a (mxallowd nftables / kernel only) | $(ratio "$drop_d" "$drop_a") | $(ratio "$acc_d" "$acc_a") |"
+	echo "| d/c (mxallowd nftables / nfqueue) | $(ratio "$drop_d" "$drop_c") | $(ratio "$acc_d" "$acc_c") |"
 	echo
 	echo "A decider that keeps up decides what is offered: then decided/s" \
 	    "measures the sender, and the CPU per verdict (its inverse:" \
@@ -503,7 +578,40 @@ report() {
 	done <"$RESULTS/latency.dat"
 	echo
 	echo "Added latency of mxallowd over the bare loop (b): p50" \
-	    "$(diff1 "$p50_c" "$p50_b") µs, p99 $(diff1 "$p99_c" "$p99_b") µs."
+	    "$(diff1 "$p50_c" "$p50_b") µs, p99 $(diff1 "$p99_c" "$p99_b") µs." \
+	    "Of mxallowd's nftables backend (d) over the kernel alone (a):" \
+	    "p50 $(diff1 "$p50_d" "$p50_a") µs, p99 $(diff1 "$p99_d" "$p99_a") µs."
+	echo
+	echo "## From a fake-MX hit to admission at the real MX, median of $REPEAT"
+	echo
+	echo "$FAKE_N new IPv6 sources, one after the other: a SYN to the fake" \
+	    "MX, then the same SYN to the real MX every 100 µs until it is" \
+	    "answered; µs from the SYN to the fake MX to the real MX's SYN-ACK."
+	echo
+	echo "| setup | p50 | p90 | p99 | max | answered | lost |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+	for s in c d; do
+		grep -q "^$s " "$RESULTS/fake.txt" 2>/dev/null || continue
+		echo "| ${NAME[$s]} | $(median_col "$RESULTS/fake.txt" 1 $s 5) |" \
+		    "$(median_col "$RESULTS/fake.txt" 1 $s 6) |" \
+		    "$(median_col "$RESULTS/fake.txt" 1 $s 7) |" \
+		    "$(median_col "$RESULTS/fake.txt" 1 $s 8) |" \
+		    "$(median_col "$RESULTS/fake.txt" 1 $s 3) |" \
+		    "$(median_col "$RESULTS/fake.txt" 1 $s 4) |"
+	done
+	echo
+	echo "## NFLOG during the floods (d), every round"
+	echo
+	echo "Logged: records the kernel's rules wrote (at most nflog-rate," \
+	    "1000 a second per kind, plus a burst of as many); received: what" \
+	    "the daemon got; lost: the difference; ENOBUFS: how often the" \
+	    "capture socket overran (libpcap's ps_drop)."
+	echo
+	echo "| flood | round | logged | received | lost | ENOBUFS |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+	while read -r _ f r l rc lost e; do
+		echo "| $f-heavy | $r | $l | $rc | $lost | $e |"
+	done <"$RESULTS/nflog.txt"
 	echo
 	echo "## Whitelist at scale (regress/bench/wlscale, parent/whitelist.c)"
 	echo
@@ -514,13 +622,19 @@ report() {
 	echo
 	echo "## Start-up with a state file (exec to \"startup complete\", median of $REPEAT)"
 	echo
-	echo "| entries in the file | restored | start-up ms | parent VmRSS MiB | parent VmHWM MiB |"
-	echo "| ---: | ---: | ---: | ---: | ---: |"
-	for n in 0 "$STATE_ENTRIES"; do
-		echo "| $n | $(median_col "$RESULTS/startup.txt" 1 "$n" 4) |" \
-		    "$(median_col "$RESULTS/startup.txt" 1 "$n" 3) |" \
-		    "$(mib "$(median_col "$RESULTS/startup.txt" 1 "$n" 5)") |" \
-		    "$(mib "$(median_col "$RESULTS/startup.txt" 1 "$n" 6)") |"
+	echo "nftables: the entries go into a new table's set in the start-up" \
+	    "transaction (the table deleted before each run)."
+	echo
+	echo "| backend | entries in the file | restored | start-up ms | parent VmRSS MiB | parent VmHWM MiB |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+	for b in nfqueue nftables; do
+		for n in 0 "$STATE_ENTRIES"; do
+			f=$RESULTS/startup-$b.dat
+			echo "| $b | $n | $(median_col "$f" 1 "$n" 4) |" \
+			    "$(median_col "$f" 1 "$n" 3) |" \
+			    "$(mib "$(median_col "$f" 1 "$n" 5)") |" \
+			    "$(mib "$(median_col "$f" 1 "$n" 6)") |"
+		done
 	done
 	echo
 	echo "## Targets (reported, not asserted)"
@@ -539,8 +653,19 @@ report() {
 	    "$(mib "$rss_1m") MiB" "$(mib "$rss_1m")" "<=" 128
 	target "start-up with $STATE_ENTRIES entries ≤ 1 s" \
 	    "$ms_1m ms" "$ms_1m" "<=" 1000
+	target "nftables: drop-heavy decided/s ≥ 0.95 × kernel only (d/a)" \
+	    "$(ratio "$drop_d" "$drop_a") ×" "$(ratio "$drop_d" "$drop_a")" ">=" 0.95
+	target "nftables: accept-heavy decided/s ≥ 0.95 × kernel only (d/a)" \
+	    "$(ratio "$acc_d" "$acc_a") ×" "$(ratio "$acc_d" "$acc_a")" ">=" 0.95
+	target "nftables: p50 latency within 5 µs of the kernel only (d − a)" \
+	    "$(diff1 "$p50_d" "$p50_a") µs" "$(diff1 "$p50_d" "$p50_a")" "<=" 5
+	target "nftables: p99 latency within 5 µs of the kernel only (d − a)" \
+	    "$(diff1 "$p99_d" "$p99_a") µs" "$(diff1 "$p99_d" "$p99_a")" "<=" 5
+	target "nftables: start-up with $STATE_ENTRIES entries into the kernel's set ≤ 2 s" \
+	    "$ms_d ms" "$ms_d" "<=" 2000
 	echo
-	echo "Peak RSS (VmHWM) of the parent during that start-up: $(mib "$hwm_1m") MiB."
+	echo "Peak RSS (VmHWM) of the parent during that start-up: $(mib "$hwm_1m") MiB" \
+	    "(nfqueue), $(mib "$hwm_d") MiB (nftables; after it: $(mib "$rss_d") MiB)."
 	} >"$md"
 }
 
@@ -575,7 +700,8 @@ set ylabel "verdicts / s"
 \$tp << EOD
 "a: kernel" $(awk '$1 == "a" && $2 == "drop" { printf "%s ", $5 } $1 == "a" && $2 == "accept" { printf "%s", $5 }' "$RESULTS/throughput.dat")
 "b: nfqbase" $(awk '$1 == "b" && $2 == "drop" { printf "%s ", $5 } $1 == "b" && $2 == "accept" { printf "%s", $5 }' "$RESULTS/throughput.dat")
-"c: mxallowd" $(awk '$1 == "c" && $2 == "drop" { printf "%s ", $5 } $1 == "c" && $2 == "accept" { printf "%s", $5 }' "$RESULTS/throughput.dat")
+"c: nfqueue" $(awk '$1 == "c" && $2 == "drop" { printf "%s ", $5 } $1 == "c" && $2 == "accept" { printf "%s", $5 }' "$RESULTS/throughput.dat")
+"d: nftables" $(awk '$1 == "d" && $2 == "drop" { printf "%s ", $5 } $1 == "d" && $2 == "accept" { printf "%s", $5 }' "$RESULTS/throughput.dat")
 EOD
 plot \$tp using 2:xtic(1) title "drop-heavy", '' using 3 title "accept-heavy"
 set key top left
@@ -584,7 +710,7 @@ set ylabel "µs (log scale)"
 set logscale y
 set yrange [1:*]
 \$lat << EOD
-$(awk '{ n = $1 == "none" ? "none" : $1 == "a" ? "a: kernel" : $1 == "b" ? "b: nfqbase" : $1 == "c1" ? "c1: one CPU" : "c: mxallowd"
+$(awk '{ n = $1 == "none" ? "none" : $1 == "a" ? "a: kernel" : $1 == "b" ? "b: nfqbase" : $1 == "c1" ? "c1: one CPU" : $1 == "d" ? "d: nftables" : "c: nfqueue"
 	printf "\"%s\" %s %s\n", n, $2, $4 }' "$RESULTS/latency.dat")
 EOD
 plot \$lat using 2:xtic(1) title "p50", '' using 3 title "p99"
@@ -613,7 +739,8 @@ need_user
 QUEUE=$QUEUE
 source "$REGRESS_DIR/netns/e2e.sh"	# conf()
 mkdir -p "$RESULTS"
-rm -f "$RESULTS"/raw.txt "$RESULTS"/latency.txt "$RESULTS"/startup.txt
+rm -f "$RESULTS"/raw.txt "$RESULTS"/latency.txt "$RESULTS"/startup.txt \
+    "$RESULTS"/fake.txt "$RESULTS"/nflog.txt
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 lab_up || die "lab_up"
 spoof_routes || die "routes"
@@ -629,6 +756,7 @@ for ((rep = 1; rep <= REPEAT; rep++)); do
 		# for several seconds on this VM (BENCHMARKS.md).
 		run_latency $s $rep
 		[ $s = c ] && [ -n "$DECIDE_CPUS" ] && run_latency c $rep c1
+		case $s in c|d) run_fake $s $rep ;; esac
 		run_flood $s drop $rep
 		run_flood $s accept $rep
 		teardown_$s
@@ -645,6 +773,8 @@ write_state "$SCRATCH/state-$STATE_ENTRIES" "$STATE_ENTRIES"
 for ((rep = 1; rep <= REPEAT; rep++)); do
 	run_startup 0 $rep
 	run_startup "$STATE_ENTRIES" $rep
+	run_startup 0 $rep nftables
+	run_startup "$STATE_ENTRIES" $rep nftables
 done
 lab_down
 report

@@ -81,6 +81,10 @@ max-entries 100000
 rdns-max-addresses 4
 pflog-interface pflog1
 pf-table mx-white
+nft-table mxallowd
+nflog-group 25
+nflog-rate 1000
+pending-time 600
 pcap-filter "tcp port 25"
 user _mx
 chroot /var/empty/mx
@@ -113,6 +117,10 @@ max-entries 100000
 rdns-max-addresses 4
 pflog-interface pflog2
 pf-table mx-white
+nft-table mxallowd
+nflog-group 25
+nflog-rate 1000
+pending-time 600
 pcap-filter "port 25 and tcp"
 user _mxallowd
 chroot /var/empty
@@ -145,6 +153,10 @@ nameserver 192.0.2.53
 nameserver 2001:db8::53
 pflog-interface pflog3
 pf-table mx-test
+nft-table mxallowd
+nflog-group 25
+nflog-rate 1000
+pending-time 600
 pcap-filter "port 25 # hash"
 user nobody
 chroot /var/empty/x
@@ -182,6 +194,10 @@ max-entries 100000
 rdns-max-addresses 4
 pflog-interface pflog0
 pf-table mx-white
+nft-table mxallowd
+nflog-group 25
+nflog-rate 1000
+pending-time 600
 user _mxallowd
 chroot /var/empty
 control-socket /var/run/mxallowd.sock
@@ -191,6 +207,26 @@ real-mailserver 192.0.2.2
 EOF
 expect cmdline-last-wins 0 "$SCRATCH/want" /dev/null -nv -c /dev/null \
     -f 192.0.2.1 -r 192.0.2.2 -t 10 -Q 1 -t 20 -Q 2
+
+# The nftables keywords on the command line; without queue-num and
+# backend, the backend is nftables, and -nv adds the ruleset.
+"$MXALLOWD" -nv -c /dev/null -f 192.0.2.1 -r 2001:db8::2 --nft-table mx-test \
+    --nflog-group 7 --nflog-rate 50 --pending-time 30 >"$SCRATCH/out" 2>&1
+check "cmdline-nftables: backend nftables by default" \
+    grep -qx 'backend nftables' "$SCRATCH/out"
+check "cmdline-nftables: the keywords" grep -qzE \
+    'nft-table mx-test.nflog-group 7.nflog-rate 50.pending-time 30' "$SCRATCH/out"
+check "cmdline-nftables: the ruleset's table" \
+    grep -qx '# table inet mx-test {' "$SCRATCH/out"
+check "cmdline-nftables: the rate and group in the log rules" \
+    grep -q 'limit rate 50/second burst 50 packets counter name "logged" log prefix "mxallowd fake" group 7' "$SCRATCH/out"
+check "cmdline-nftables: pending-time in the fake hit's update" \
+    grep -q 'update @pending6 { ip6 saddr & ffff:ffff:ffff:ffff:: timeout 30s }' "$SCRATCH/out"
+roundtrip cmdline-nftables-roundtrip
+# A seed configuration (queue-num, no backend) keeps nfqueue.
+"$MXALLOWD" -nv -c /dev/null -f 192.0.2.1 -r 2001:db8::2 -Q 3 >"$SCRATCH/out" 2>&1
+check "cmdline-queue-num: backend nfqueue" grep -qx 'backend nfqueue' "$SCRATCH/out"
+check "cmdline-queue-num: no ruleset" test -z "$(grep '^# table' "$SCRATCH/out")"
 
 # Everything on the command line; -c /dev/null keeps /etc out of it.
 expect cmdline-configtest 0 /dev/null "$SCRATCH/configok" -n -c /dev/null \
@@ -227,7 +263,7 @@ want <<'EOF'
 command line: whitelist-time: "0" is too small (must be 1..31536000 seconds)
 command line: queue-num: "-1" is too small (must be 0..65535)
 command line: fake-mailserver: "192.0.2" is not an IPv4 or IPv6 address
-command line: backend: "ipfw" is not nfqueue or pf
+command line: backend: "ipfw" is not nfqueue, nftables or pf
 command line: user: value must not contain blanks, control characters, '#' or '"'
 command line: pcap-filter: value must not contain control characters or '"'
 command line: chroot: "empty" is not an absolute path
@@ -253,7 +289,6 @@ expect cmdline-after-file-errors 1 /dev/null "$SCRATCH/want" -n \
 want <<'EOF'
 /dev/null: no fake-mailserver given
 /dev/null: no real-mailserver given
-/dev/null: nfqueue backend needs queue-num
 EOF
 expect cmdline-nothing 1 /dev/null "$SCRATCH/want" -n -c /dev/null
 

@@ -17,7 +17,8 @@
 /*
  * libFuzzer harness: pflog_decode() on one arbitrary record.  Its
  * contract (pflog.c): a known class, and on PKT_MALFORMED and PKT_CUT an
- * event that is all zero but for the class.
+ * event that is all zero but for the class.  The fake and real servers
+ * come from fuzz_classify.c.
  */
 
 #include <sys/types.h>
@@ -32,28 +33,7 @@
 #include "classify.h"
 #include "pflog.h"
 
-int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
-
-/* Fake and real servers the seeds aim at, so every class is reachable. */
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	static struct capture_conf	cc;
-
-	cc.fake[0].af = AF_INET;
-	inet_pton(AF_INET, "192.0.2.1", &cc.fake[0].u.ip4);
-	cc.fake[1].af = AF_INET6;
-	inet_pton(AF_INET6, "2001:db8::1", &cc.fake[1].u.ip6);
-	cc.nfake = 2;
-	cc.real[0].af = AF_INET;
-	inet_pton(AF_INET, "192.0.2.2", &cc.real[0].u.ip4);
-	cc.real[1].af = AF_INET6;
-	inet_pton(AF_INET6, "2001:db8::2", &cc.real[1].u.ip6);
-	cc.nreal = 2;
-	classify_setconf(&cc);
-	return 0;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

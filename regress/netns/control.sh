@@ -24,7 +24,7 @@ done
 QUEUE=23
 lab_up || { fail "control: lab_up"; exit 1; }
 lab_listen || { fail "control: lab_listen"; exit 1; }
-lab_queue $QUEUE || { fail "control: lab_queue"; exit 1; }
+lab_firewall $QUEUE || { fail "control: lab_queue"; exit 1; }
 # A DNS server that answers at once (NXDOMAIN), so that every fake hit's
 # lookup ends quickly with a resolver debug line.
 lab_dns_up || { fail "control: lab_dns_up"; exit 1; }

@@ -13,7 +13,11 @@ conf() {
 		echo "fake-mailserver $LAB_FAKE6"
 		echo "real-mailserver $LAB_REAL4"
 		echo "real-mailserver $LAB_REAL6"
-		echo "queue-num $QUEUE"
+		if [ "$BACKEND" = nftables ]; then
+			echo "backend nftables"
+		else
+			echo "queue-num $QUEUE"
+		fi
 		echo "chroot $SCRATCH/empty"
 		echo "nameserver $NAMESERVER"
 		# Never the system's socket: tests may run side by side.
@@ -26,12 +30,17 @@ conf() {
 	echo "$SCRATCH/mxallowd.conf"
 }
 
-# daemon_up [-b] EXTRA...: (re)start the daemon on conf EXTRA...
+# daemon_up [-b] EXTRA...: (re)start the daemon on conf EXTRA...  With
+# the nftables backend the previous daemon's table goes first, so that
+# each start begins as empty as with nfqueue, unless KEEP_TABLE is set.
 daemon_up() {
 	local args=(-v)
 	if [ "${1:-}" = -b ]; then args+=(-b); shift; fi
 	if [ -n "${DAEMON_PID:-}" ]; then
 		kill -TERM "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID"; DAEMON_PID=
+	fi
+	if [ "$BACKEND" = nftables ] && [ -z "${KEEP_TABLE:-}" ]; then
+		lab_in_server nft delete table inet mxallowd 2>/dev/null
 	fi
 	DAEMON_NETNS=$LAB_SERVER start_daemon "$(conf "$@")" "${args[@]}"
 	if ! wait_log 'startup complete'; then
@@ -88,4 +97,16 @@ time_spent() {
 	local t=$(( ($(date +%s%N) - TIME_START) / 1000000 ))
 	check "$1: whole script in $t ms (< $TIME_LIMIT s)" \
 	    test "$t" -lt $((TIME_LIMIT * 1000))
+}
+
+# kill_parent: SIGKILL the parent alone (by PID); its children leave on
+# EOF.  Fails if they have not within 5 s.
+kill_parent() {
+	local kids
+	kids=$(children_of "$DAEMON_PID")
+	kill -KILL "$DAEMON_PID"
+	wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_PID=
+	# shellcheck disable=SC2086
+	wait_gone_ms 5000 $kids
 }

@@ -18,6 +18,9 @@
 #				addresses (both families) to NFQUEUE NUM;
 #				replaces the rules of an earlier lab_queue
 #   lab_unqueue			remove them
+#   lab_firewall NUM		what the daemon's BACKEND needs: lab_queue NUM for
+#				nfqueue, nothing for nftables (the daemon
+#				installs its own table)
 #   lab_probe [-s SRC] [-t MS] [-o dstopts] ADDR PORT
 #				mxprobe connect inside CLIENT: prints its one
 #				line, returns its status (0 connected,
@@ -353,6 +356,11 @@ lab_queue() {
 		lab_in_server ${r%%|*} -w 5 -A ${r#*|} || return 1
 		LAB_QUEUE_RULES+=("$r")
 	done
+}
+
+lab_firewall() {
+	[ "${BACKEND:-nfqueue}" = nftables ] && return 0
+	lab_queue "$@"
 }
 
 lab_probe() {

@@ -24,7 +24,7 @@ need_tools rdns "$LAB_MXPROBE" "$LAB_FAKEDNS" "$LAB_DNSMASQ"
 lab_up || { fail "rdns: lab_up"; exit 1; }
 time_limit rdns "${RDNS_LIMIT:-900}"
 lab_listen || { fail "rdns: lab_listen"; exit 1; }
-lab_queue $QUEUE || { fail "rdns: lab_queue"; exit 1; }
+lab_firewall $QUEUE || { fail "rdns: lab_queue"; exit 1; }
 lab_dns_up || { fail "rdns: lab_dns_up"; exit 1; }
 export DAEMON_NETNS=$LAB_SERVER	# for lib.sh's start_daemon
 

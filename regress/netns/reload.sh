@@ -13,10 +13,11 @@ QUEUE=23
 NEW_REAL=192.0.2.30
 lab_up
 lab_listen
-lab_queue $QUEUE
+lab_firewall $QUEUE
 # A third server address, queued like the others but not yet configured.
 ip -n "$LAB_SERVER" addr add $NEW_REAL/24 dev "$LAB_IF"
-lab_iptables -A INPUT -p tcp --syn --dport 25 -d $NEW_REAL -j NFQUEUE --queue-num $QUEUE
+[ "$BACKEND" = nfqueue ] &&
+    lab_iptables -A INPUT -p tcp --syn --dport 25 -d $NEW_REAL -j NFQUEUE --queue-num $QUEUE
 source "$REGRESS_DIR/netns/e2e.sh"
 
 # reload: SIGHUP, then wait for the daemon's verdict on it.

@@ -20,6 +20,7 @@
  *
  *	synflood -d dst -p port [-S prefix]... [-n count] [-t seconds]
  *	    [-r rate] [-i ifname] [-m mode] [-l] [-w ms] [-x seed]
+ *	synflood -f fake -d dst -p port -S prefix/48 -n count [-w ms]
  *
  * Sends TCP SYNs (with an MSS option, valid checksums, a random source
  * port and sequence number each) to DST PORT from source addresses drawn
@@ -36,6 +37,14 @@
  * kernel's receive timestamp.  Answers still missing -w MS (default 1000)
  * after the last send are lost.  Each SYN is sent on its own (no
  * batches), at most LAT_MAX of them.
+ *
+ * -f (fake first, IPv6) measures how long a new source waits to be
+ * admitted at DST after it touched the fake MX FAKE: for each of COUNT
+ * sources, one after the other, the i-th /64 of the -S /48 (host ::1),
+ * a SYN to FAKE, then a SYN to DST resent every RESEND_US until it is
+ * answered (or -w MS is over: lost).  The time runs from the SYN to
+ * FAKE to the receive timestamp of DST's SYN-ACK; it goes into the
+ * latency figures.
  *
  * Destinations and sources must lie in the documentation ranges
  * (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32) or on
@@ -90,6 +99,8 @@
 #define BATCH		64		/* packets per sendmmsg */
 #define LAT_MAX		(1 << 21)	/* SYNs timed in one -l run */
 #define BURST_SECONDS	0.01		/* pacing: what a late start may catch up */
+#define RESEND_US	100		/* -f: a SYN to dst this often */
+#define FAKE_MAX	65535		/* -f: sources, one /64 each */
 
 #define EXIT_USAGE	2
 
@@ -125,6 +136,8 @@ struct flood {
 	long			 seconds;	/* -t */
 	double			 rate;		/* -r, 0 for full speed */
 	int			 latency;	/* -l */
+	union sockaddr_any	 fake;		/* -f */
+	socklen_t		 fakelen;	/* 0 without -f */
 	long			 wait;		/* -w */
 	int			 s;		/* raw socket */
 	int			 rs;		/* packet socket (-l), or -1 */
@@ -198,13 +211,16 @@ static void	 setup(struct flood *, const char *);
 static void	 send_loop(struct flood *);
 static void	 wait_answers(struct flood *);
 static void	 report(const struct flood *);
+static void	 fake_loop(struct flood *);
 
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: synflood -d dst -p port [-S prefix]... "
 	    "[-n count] [-t seconds] [-r rate] [-i ifname] [-m mode] [-l] "
-	    "[-w ms] [-x seed]\n");
+	    "[-w ms] [-x seed]\n"
+	    "       synflood -f fake -d dst -p port -S prefix/48 -n count "
+	    "[-w ms]\n");
 	exit(EXIT_USAGE);
 }
 
@@ -826,6 +842,64 @@ send_loop(struct flood *f)
 	}
 }
 
+/* One SYN of probe p (its source, port, sequence number) to a. */
+static void
+send_syn(struct flood *f, const struct probe *p, const union sockaddr_any *a,
+    socklen_t alen, uint32_t seq)
+{
+	struct pkt	pkt;
+
+	build_syn(&pkt, f, p->src, p->sport, seq);
+	/* The template is addressed to dst (IPv6: -f is IPv6 only). */
+	memcpy(pkt.b + 24, &a->sin6.sin6_addr, 16);
+	pkt_checksum(&pkt);
+	if (sendto(f->s, pkt.b, pkt.len, 0, &a->sa, alen) == -1 &&
+	    errno != ENOBUFS && errno != EAGAIN && errno != EINTR)
+		errorx("send: %s", strerror(errno));
+	f->sent++;
+}
+
+/*
+ * -f: each source touches the fake MX, then knocks at dst every
+ * RESEND_US with the same SYN until dst answers it or the wait is over.
+ */
+static void
+fake_loop(struct flood *f)
+{
+	struct probe	*p;
+	int64_t		 t0, end, next, now;
+	size_t		 i;
+
+	for (i = 0; i < f->count; i++) {
+		memset(f->pfx[0].addr + 6, 0, 10);
+		f->pfx[0].addr[6] = (uint8_t)((i + 1) >> 8);
+		f->pfx[0].addr[7] = (uint8_t)(i + 1);
+		f->pfx[0].addr[15] = 1;
+		t0 = now_ns(CLOCK_REALTIME);
+		probe_add(f->pfx[0].addr, f->alen,
+		    (uint16_t)(1024 + rnd() % (65536 - 1024)), (uint32_t)rnd(),
+		    t0);
+		p = &probes[nprobes - 1];
+		send_syn(f, p, &f->fake, f->fakelen, p->seq + 7919);
+		if (i == 0)
+			f->first = now_ns(CLOCK_MONOTONIC);
+		end = now_ns(CLOCK_MONOTONIC) + (int64_t)f->wait * 1000000;
+		for (next = 0; p->rtt_ns < 0; ) {
+			now = now_ns(CLOCK_MONOTONIC);
+			if (now >= end)
+				break;
+			if (now >= next) {
+				send_syn(f, p, &f->dst, f->dstlen, p->seq);
+				next = now + RESEND_US * 1000;
+			}
+			read_answers(f->rs, f);
+		}
+		f->last = now_ns(CLOCK_MONOTONIC);
+	}
+	/* The report counts probes, not the SYNs resent. */
+	f->sent = nprobes;
+}
+
 /* The stragglers (-l): until all are answered or the wait is over. */
 static void
 wait_answers(struct flood *f)
@@ -848,7 +922,7 @@ int
 main(int argc, char *argv[])
 {
 	struct flood	 f;
-	const char	*dst = NULL, *port = NULL, *ifname = NULL;
+	const char	*dst = NULL, *port = NULL, *ifname = NULL, *fake = NULL;
 	const char	*spec[PREFIX_MAX];
 	size_t		 i, nspec = 0;
 	int		 ch;
@@ -860,10 +934,13 @@ main(int argc, char *argv[])
 	f.wait = WAIT_DEFAULT;
 	errorx_stderr = 1;
 	errorx_status = EXIT_USAGE;
-	while ((ch = getopt(argc, argv, "d:i:lm:n:p:r:S:t:w:x:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:f:i:lm:n:p:r:S:t:w:x:")) != -1) {
 		switch (ch) {
 		case 'd':
 			dst = optarg;
+			break;
+		case 'f':
+			fake = optarg;
 			break;
 		case 'i':
 			ifname = optarg;
@@ -919,12 +996,25 @@ main(int argc, char *argv[])
 		errorx("-d %s: outside the documentation ranges", dst);
 	for (i = 0; i < nspec; i++)
 		parse_prefix(&f, spec[i]);
+	if (fake != NULL) {
+		f.fakelen = parse_addr(fake, port, 1, &f.fake);
+		if (f.af != AF_INET6 || f.fake.sa.sa_family != AF_INET6 ||
+		    nspec != 1 || f.pfx[0].len != 48 || f.count > FAKE_MAX ||
+		    !allowed(AF_INET6, (uint8_t *)&f.fake.sin6.sin6_addr, 128))
+			errorx("-f: IPv6 fake and destination, one -S /48, "
+			    "-n 1..%d, documentation addresses", FAKE_MAX);
+		f.latency = 1;
+	}
 	errorx_status = 1;
 
 	setup(&f, ifname);
-	send_loop(&f);
-	if (f.latency)
-		wait_answers(&f);
+	if (fake != NULL)
+		fake_loop(&f);
+	else {
+		send_loop(&f);
+		if (f.latency)
+			wait_answers(&f);
+	}
 	report(&f);
 	return 0;
 }

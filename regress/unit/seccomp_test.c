@@ -239,7 +239,10 @@ capture_calls(void *arg)
 
 	common_calls(NULL);
 	step(read(pfd[0], &c, 1) == 1 && c == 'x', 6);
-	step(close(pfd[0]) == 0, 7);
+	/* libpcap's recv(2) of the NFLOG socket; a pipe is no socket. */
+	step(recvfrom(pfd[0], &c, 1, MSG_DONTWAIT, NULL, NULL) == -1 &&
+	    errno == ENOTSOCK, 7);
+	step(close(pfd[0]) == 0, 8);
 }
 
 /* The test's UDP and TCP sockets on loopback, and their addresses. */
@@ -505,7 +508,6 @@ main(void)
 		    { -1, SOL_SOCKET, SO_BINDTODEVICE, 0 }, 1, 1 },
 		{ "setsockopt(IP_HDRINCL)", SYS_setsockopt,
 		    { -1, IPPROTO_IP, IP_HDRINCL, 0 }, 1, 1 },
-		{ "recvfrom", SYS_recvfrom, { -1, 0, 0 }, 1, 0 },
 		{ "read", SYS_read, { -1, 0, 0 }, 0, 1 },
 #ifdef __x86_64__
 		{ "an x32 call", __X32_SYSCALL_BIT | SYS_getpid,

@@ -58,6 +58,16 @@ unit_elapsed(const struct timespec *t0)
 	return (t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* xorshift32 on *state: a fixed seed gives the same bytes everywhere. */
+uint32_t
+unit_rnd(uint32_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 17;
+	*state ^= *state << 5;
+	return *state;
+}
+
 int
 unit_exit_status(void)
 {

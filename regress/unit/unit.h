@@ -28,6 +28,7 @@ void	pass(const char *);
 void	failed(const char *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	unit_exit_status(void);		/* 1 if anything failed */
+uint32_t unit_rnd(uint32_t *);		/* xorshift32 */
 struct timespec;
 double	unit_elapsed(const struct timespec *);	/* seconds since t0 */
 const uint8_t *unit_guard(const void *, size_t);	/* ends at a bad page */
