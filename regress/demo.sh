@@ -10,7 +10,12 @@ source "$REGRESS_DIR/netns/lab.sh"
 scratch
 need_user
 
-bold() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+# Headings in bold on a terminal, plain into a file or a pipe.
+if [ -t 1 ]; then
+	bold() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+else
+	bold() { printf '\n%s\n' "$*"; }
+fi
 QUEUE=23
 
 # try WHAT SRC DST: one real connect from the sender, narrated.
@@ -57,9 +62,16 @@ fake-mailserver $LAB_FAKE4
 fake-mailserver $LAB_FAKE6
 real-mailserver $LAB_REAL4
 real-mailserver $LAB_REAL6
+# The settings below are not the defaults, for the demo's sake:
+# the Linux default backend, written out
 backend nftables
+# one address per IPv6 entry: the default /64 would also admit the demo's
+# second sender, $LAB_SRC6B, in the same /64 as $LAB_SRC6A (what large
+# senders, who retry from a sibling address, need on a real mail host)
 whitelist-prefix6 128
+# the lab's DNS server, not the host's resolver
 nameserver $LAB_DNS4
+# the demo's own directory and files, never the system's
 chroot $SCRATCH/empty
 control-socket $SCRATCH/control.sock
 state-file $SCRATCH/state
@@ -104,10 +116,10 @@ try "another host:" $LAB_SRC6B $LAB_REAL6
 bold "== What mxallowd logged (-v), and what the kernel's sets hold"
 sleep 0.5	# the log records reach the daemon within milliseconds
 grep -E 'whitelisted|blocked' "$DAEMON_LOG" | sed 's/^/  /'
-request_stats
-grep 'statistics:' "$DAEMON_LOG" | tail -1 | sed 's/^/  /'
-printf '  $ mxallowctl show whitelist\n'
+printf '  $ mxallowctl show whitelist     (network, seconds left, why, admitted at the real MX)\n'
 "$TOP/mxallowctl" -s "$SCRATCH/control.sock" show whitelist | sed 's/^/  /'
+printf '  $ mxallowctl show stats\n'
+"$TOP/mxallowctl" -s "$SCRATCH/control.sock" show stats | fold -s -w 76 | sed 's/^/  /'
 printf '  $ nft list set inet mxallowd white4\n'
 lab_in_server nft list set inet mxallowd white4 | grep elements | sed 's/^ */  /'
 
