@@ -70,6 +70,7 @@ static char		 host[INET6_ADDRSTRLEN];	/* what hiredis dials */
 static char		 server[INET6_ADDRSTRLEN + 16];	/* for log lines */
 static int		 configured, cmd_ready, sub_ready, status_dirty;
 static int		 attempts, waiting_parent;
+static int		 skip_load;	/* the last load met a huge reply */
 static int		 backoff = SYNC_BACKOFF_MIN;
 static time_t		 phase_start, hb_seen, hb_last;
 static int64_t		 hb_sent_ms;
@@ -177,6 +178,9 @@ sync_down(const char *fmt, ...)
 static void
 conn_overflow(redisAsyncContext *ac)
 {
+	/* A key of that size would stop every load at the same place. */
+	if (sync_st.state == SYNC_LOADING)
+		skip_load = 1;
 	sync_down("a reply of more than %d bytes, not read",
 	    SYNC_REPLY_MAX);
 }
@@ -233,6 +237,25 @@ reply_ok(redisAsyncContext *ac, redisReply *r, const char *what)
 	return 1;
 }
 
+/*
+ * The deletions made while away go first (publish_start), then the load;
+ * once, after a load met a reply too big to read, none.
+ */
+static void
+start_load(void)
+{
+	publish_start();
+	if (!skip_load) {
+		scan_load();
+		return;
+	}
+	skip_load = 0;
+	log_warnx("redis %s: not loading the stored entries this time: the "
+	    "last load met a reply of more than %d bytes", server,
+	    SYNC_REPLY_MAX);
+	sync_loaded();
+}
+
 /* Both connections are set up: start the work. */
 static void
 maybe_ready(void)
@@ -242,12 +265,10 @@ maybe_ready(void)
 	log_info("redis %s: connected as %s", server, sync_conf.name);
 	set_state(SYNC_LOADING);
 	hb_seen = hb_last = sync_mono();
-	if (publish_flush_pending()) {
+	if (publish_flush_pending())
 		scan_purge();
-		return;
-	}
-	publish_start();
-	scan_load();
+	else
+		start_load();
 }
 
 /* scan.c has finished a purge: what waited for it goes on. */
@@ -255,8 +276,7 @@ void
 sync_purged(void)
 {
 	publish_flush_done();
-	publish_start();
-	scan_load();
+	start_load();
 }
 
 /* scan.c has loaded what was stored: from now on, changes flow. */

@@ -549,8 +549,9 @@ lab_dns_fake() {
 #
 # A Redis server on one of the hosts:
 #
-#   lab_redis_start NAME ADDR CONFLINE...
-#				redis-server in NAME, on ADDR port 6379, its own
+#   lab_redis_start NAME "ADDR..." CONFLINE...
+#				redis-server in NAME, on the ADDRs (redis-cli
+#				uses the first) port 6379, its own
 #				configuration in LAB_DIR (no persistence, its
 #				directory in LAB_DIR, the default user's
 #				password LAB_REDIS_ADMIN) plus the CONFLINEs;
@@ -746,17 +747,17 @@ lab_redis_stop() {
 }
 
 lab_redis_start() {
-	local name=$1 addr=$2 conf end
+	local name=$1 addrs=$2 conf end
 	shift 2
 	command -v "$LAB_REDIS_SERVER" >/dev/null ||
 	    { lab__log "$LAB_REDIS_SERVER missing: regress/deps.sh"; return 1; }
 	lab_redis_stop
 	LAB_REDIS_NS=$(lab__site_ns "$name") || return 1
-	LAB_REDIS_ADDR=$addr
+	LAB_REDIS_ADDR=${addrs%% *}
 	mkdir -p "$LAB_DIR/redis"
 	conf=$LAB_DIR/redis/redis.conf
 	{
-		echo "bind $addr"
+		echo "bind $addrs"
 		echo "port 6379"
 		echo "daemonize no"
 		echo "dir $LAB_DIR/redis"
