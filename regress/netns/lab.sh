@@ -492,7 +492,7 @@ lab_dns_start() {
 	    --log-facility="$LAB_DNS_LOG" "$@" </dev/null >/dev/null 2>"$err" &
 	LAB_DNS_PIDS=$!
 	if ! lab__dns_wait_answer; then
-		lab__log "dnsmasq: $(tail -3 "$err" "$LAB_DNS_LOG")"
+		lab__log "dnsmasq: $(tail -n 3 "$err" "$LAB_DNS_LOG")"
 		lab_dns_stop
 		return 1
 	fi

@@ -23,6 +23,7 @@
 source "$(dirname "$0")/../lib.sh"
 source "$REGRESS_DIR/netns/lab.sh"
 source "$REGRESS_DIR/netns/e2e.sh"
+source "$REGRESS_DIR/netns/site.sh"
 scratch
 need_user
 for t in redis-server redis-cli; do
@@ -32,117 +33,10 @@ for t in redis-server redis-cli; do
 	fi
 done
 
-QUEUE=23
-FAKE4=$LAB_FAKE4 FAKE6=$LAB_FAKE6		# A
-REALB4=$LAB_REAL4 REALB6=$LAB_REAL6		# B
-REALC4=192.0.2.30 REALC6=2001:db8::30		# C
-REDIS4=192.0.2.40 REDIS6=2001:db8::40		# R
 S1=$LAB_SRC4A S2=$LAB_SRC4B S3=$LAB_SRC4C S6=$LAB_SRC6A
-CTL=$TOP/mxallowctl
-PW=user-secret-$$
-# What the manual tells an administrator to create (mxallowd.conf.5).
-ACL="user mxallowd on >$PW resetkeys ~mxallowd:* resetchannels &mxallowd:* -@all +ping +select +scan +getrange +get +set +del +unlink +publish +subscribe +evalsha +script|load"
-declare -A HPID=()
-
-hosts_down() {
-	local h
-	for h in "${!HPID[@]}"; do
-		kill -KILL "${HPID[$h]}" $(children_of "${HPID[$h]}") 2>/dev/null
-		wait "${HPID[$h]}" 2>/dev/null
-	done
-	HPID=()
-}
-trap 'hosts_down; rm -rf "$SCRATCH"' EXIT
-
-lab_site_up A=$FAKE4/24,$FAKE6/64 B=$REALB4/24,$REALB6/64 \
-    C=$REALC4/24,$REALC6/64 R=$REDIS4/24,$REDIS6/64 || { fail "lab_site_up"; exit 1; }
+site_up || { fail "the site and Redis start"; exit 1; }
 time_limit redis.sh 420
-lab_redis_start R "$REDIS4 $REDIS6" "$ACL" || { fail "redis-server starts"; exit 1; }
-lab_site_queue A $QUEUE $FAKE4 $FAKE6
-lab_site_queue B $QUEUE $REALB4 $REALB6
-lab_site_queue C $QUEUE $REALC4 $REALC6
 lab_site_listen B 400 && lab_site_listen C 400 || { fail "listeners"; exit 1; }
-
-install -m 600 /dev/null "$SCRATCH/pw-user"
-echo "$PW" >"$SCRATCH/pw-user"
-install -m 600 /dev/null "$SCRATCH/pw-admin"
-echo "$LAB_REDIS_ADMIN" >"$SCRATCH/pw-admin"
-
-# host_conf NAME EXTRA...: the site's configuration, as every host has it.
-host_conf() {
-	local h=$1 url
-	shift
-	case $h in
-	C) url="redis://[$REDIS6]:6379/0" pwf=$SCRATCH/pw-admin ;;
-	*) url="redis://mxallowd@$REDIS4/0" pwf=$SCRATCH/pw-user ;;
-	esac
-	{
-		printf 'fake-mailserver %s\n' $FAKE4 $FAKE6
-		printf 'real-mailserver %s\n' $REALB4 $REALB6 $REALC4 $REALC6
-		echo "queue-num $QUEUE"
-		echo "chroot $SCRATCH/empty"
-		echo "nameserver 192.0.2.53"
-		echo "no-rdns-whitelist"
-		echo "control-socket $SCRATCH/$h.sock"
-		printf '%s\n' "$@" | grep -q '^state-file ' ||
-		    echo "state-file none"
-		echo "redis $url"
-		echo "redis-password-file $pwf"
-		echo "redis-name $h"
-		printf '%s\n' "$@"
-	} >"$SCRATCH/$h.conf"
-}
-
-# host_up NAME EXTRA...: start mxallowd on host NAME; wait for its start.
-host_up() {
-	local h=$1 end
-	shift
-	host_conf "$h" "$@"
-	: >"$SCRATCH/$h.log"
-	# Not through lab_in: ip netns exec execs, so $! is the daemon.
-	ip netns exec "$(lab__site_ns "$h")" "$MXALLOWD" -d -v \
-	    -c "$SCRATCH/$h.conf" 2>>"$SCRATCH/$h.log" &
-	HPID[$h]=$!
-	end=$((SECONDS + 20))
-	until grep -q 'startup complete' "$SCRATCH/$h.log"; do
-		if ((SECONDS >= end)) || ! kill -0 "${HPID[$h]}" 2>/dev/null; then
-			fail "$h starts: $(tail -3 "$SCRATCH/$h.log")"
-			return 1
-		fi
-		sleep 0.05
-	done
-}
-
-host_stop() {
-	kill -TERM "${HPID[$1]}"
-	wait "${HPID[$1]}"
-	unset "HPID[$1]"
-}
-
-ctl() { local h=$1; shift; "$CTL" -s "$SCRATCH/$h.sock" "$@"; }
-ctl_quiet() { ctl "$@" >/dev/null; }
-stat_of() { ctl "$1" show stats | tr ' ' '\n' | sed -n "s/^$2=//p"; }
-listed() { ctl "$1" show whitelist | grep -q "^$2 "; }
-unlisted() { ! listed "$@"; }
-count_of() { ctl "$1" show whitelist | wc -l; }
-# For within: these look again each time they run.
-stat_cmp() { test "$(stat_of "$1" "$2")" "$3" "$4"; }
-count_cmp() { test "$(count_of "$1")" "$2" "$3"; }
-store_empty() { test -z "$(lab_redis_cli --scan --pattern 'mxallowd:wl:*')"; }
-
-# within SECONDS CMD...: CMD succeeds before SECONDS have passed.
-within() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		((SECONDS >= end)) && return 1
-		sleep 0.05
-	done
-}
-
-
-all_up() { local h; for h in "$@"; do [ "$(stat_of $h redis-state)" = up ] || return 1; done; }
-all_down() { local h; for h in "$@"; do [ "$(stat_of $h redis-state)" = down ] || return 1; done; }
 
 # --- three hosts, one whitelist -------------------------------------------
 host_up A && host_up B && host_up C || exit 1
