@@ -34,7 +34,7 @@ for t in redis-server redis-cli; do
 done
 
 S1=$LAB_SRC4A S2=$LAB_SRC4B S3=$LAB_SRC4C S6=$LAB_SRC6A
-site_up || { fail "the site and Redis start"; exit 1; }
+site_up && site_queue || { fail "the site and Redis start"; exit 1; }
 time_limit redis.sh 420
 lab_site_listen B 400 && lab_site_listen C 400 || { fail "listeners"; exit 1; }
 

@@ -9,9 +9,10 @@
 #   R  Redis    192.0.2.40  2001:db8::40  (the ACL user the manual gives for
 #               A and B; C uses the default user, over IPv6)
 #
-#   site_up [NAME=ADDRS...]	the site (plus the hosts given), Redis, and
-#				the queue rules on A, B and C; sets the EXIT
-#				trap (call it before anything else uses one)
+#   site_up [NAME=ADDRS...]	the site (plus the hosts given) and Redis;
+#				sets the EXIT trap (call it before anything
+#				else uses one)
+#   site_queue			the queue rules on A, B and C
 #   host_up NAME [LINE...]	mxallowd on host NAME, the site's
 #				configuration plus the LINEs; waits for its
 #				start.  host_stop NAME: SIGTERM, and wait.
@@ -49,14 +50,17 @@ site_up() {
 	trap 'hosts_down; rm -rf "$SCRATCH"' EXIT
 	lab_site_up A=$FAKE4/24,$FAKE6/64 B=$REALB4/24,$REALB6/64 \
 	    C=$REALC4/24,$REALC6/64 R=$REDIS4/24,$REDIS6/64 "$@" &&
-	lab_redis_start R "$REDIS4 $REDIS6" "$ACL" &&
-	lab_site_queue A $QUEUE $FAKE4 $FAKE6 &&
-	lab_site_queue B $QUEUE $REALB4 $REALB6 &&
-	lab_site_queue C $QUEUE $REALC4 $REALC6 || return 1
+	lab_redis_start R "$REDIS4 $REDIS6" "$ACL" || return 1
 	install -m 600 /dev/null "$SCRATCH/pw-user"
 	echo "$PW" >"$SCRATCH/pw-user"
 	install -m 600 /dev/null "$SCRATCH/pw-admin"
 	echo "$LAB_REDIS_ADMIN" >"$SCRATCH/pw-admin"
+}
+
+site_queue() {
+	lab_site_queue A $QUEUE $FAKE4 $FAKE6 &&
+	lab_site_queue B $QUEUE $REALB4 $REALB6 &&
+	lab_site_queue C $QUEUE $REALC4 $REALC6
 }
 
 # host_conf NAME EXTRA...: the site's configuration, as every host has it.
