@@ -73,7 +73,7 @@ static int		 attempts, waiting_parent;
 static int		 skip_load;	/* the last load met a huge reply */
 static int		 backoff = SYNC_BACKOFF_MIN;
 static time_t		 phase_start, hb_seen, hb_last;
-static int64_t		 hb_sent_ms;
+static int64_t		 hb_sent_ms, hb_first_ms;
 static struct event	 retry_ev, tick_ev, resume_ev;
 
 static void	sync_before_drop(const struct child_init *, int);
@@ -265,6 +265,7 @@ maybe_ready(void)
 	log_info("redis %s: connected as %s", server, sync_conf.name);
 	set_state(SYNC_LOADING);
 	hb_seen = hb_last = sync_mono();
+	hb_first_ms = hb_sent_ms = sync_wall_ms();
 	if (publish_flush_pending())
 		scan_purge();
 	else
@@ -396,15 +397,18 @@ on_disconnect(const redisAsyncContext *cac, int status)
 	    cac->errstr != NULL ? cac->errstr : "");
 }
 
-/* Our own heartbeat came back through Redis. */
+/*
+ * A heartbeat under our name came back through Redis: one we sent on
+ * this connection, or someone else's that does not count.
+ */
 void
 sync_heartbeat_seen(int64_t sent_ms)
 {
+	if (sent_ms < hb_first_ms || sent_ms > hb_sent_ms)
+		return;
 	hb_seen = sync_mono();
-	if (sent_ms == hb_sent_ms) {
-		sync_st.rtt_ms = sync_wall_ms() - sent_ms;
-		sync_changed();
-	}
+	sync_st.rtt_ms = sync_wall_ms() - sent_ms;
+	sync_changed();
 }
 
 static void

@@ -43,9 +43,9 @@ die() { say "$*"; exit 1; }
 for f in "$MXALLOWD" "$CTL" "$PROPAGATE" "$SYNFLOOD" "$LAB_MXPROBE"; do
 	[ -x "$f" ] || die "$f missing: make bench builds it"
 done
-command -v redis-server >/dev/null || die "redis-server missing: sh regress/deps.sh"
 scratch
 need_user
+need_redis
 mkdir -p "$RESULTS"
 : >"$RAW"
 

@@ -19,19 +19,15 @@
 #     with redis-cli: bad prefix lengths, an expiry in the year 9999,
 #     garbage, a key of another type, a value of 1 MiB, a key of 2 MiB,
 #     10^6 entries (a pipeline): counted, bounded by max-entries, never
-#     fatal, and a confirmed entry is never pushed out.
+#     fatal, and a confirmed entry is never pushed out;
+#   - a password file others may read, or an empty one, is refused.
 source "$(dirname "$0")/../lib.sh"
 source "$REGRESS_DIR/netns/lab.sh"
 source "$REGRESS_DIR/netns/e2e.sh"
 source "$REGRESS_DIR/netns/site.sh"
 scratch
 need_user
-for t in redis-server redis-cli; do
-	if ! command -v $t >/dev/null; then
-		fail "$t missing: run regress/deps.sh first"
-		exit 1
-	fi
-done
+need_redis
 
 S1=$LAB_SRC4A S2=$LAB_SRC4B S3=$LAB_SRC4C S6=$LAB_SRC6A
 site_up && site_queue || { fail "the site and Redis start"; exit 1; }
@@ -197,6 +193,20 @@ check "C kept its confirmed $S2 through both floods" listed C $S2/32
 expect "C still admits $S2" connected -s $S2 $REALC4 25
 check "nothing bad in the flood ($(stat_of C redis-bad))" test "$(stat_of C redis-bad)" -eq "$bad0"
 check "B is still up and counting" test "$(stat_of B redis-state)" = up
+
+# --- the password file ----------------------------------------------------
+chmod 640 "$SCRATCH/pw-user"
+host_conf A
+out=$(unshare -n "$MXALLOWD" -d -c "$SCRATCH/A.conf" 2>&1); rc=$?
+check "a password file its group may read is refused (exit $rc)" test $rc -eq 1
+check "the refusal says how to fix it: $out" grep -q "chmod 600 $SCRATCH/pw-user" <<<"$out"
+chmod 600 "$SCRATCH/pw-user"
+: >"$SCRATCH/pw-empty"
+chmod 600 "$SCRATCH/pw-empty"
+sed -i "s|^redis-password-file .*|redis-password-file $SCRATCH/pw-empty|" "$SCRATCH/A.conf"
+out=$(unshare -n "$MXALLOWD" -d -c "$SCRATCH/A.conf" 2>&1); rc=$?
+check "an empty password file is refused: $out" \
+    grep -q "pw-empty: the first line is empty" <<<"$out"
 
 for h in A B C; do
 	check "$h never exited on an error" test -z "$(grep -E 'exiting on error|fatal' "$SCRATCH/$h.log")"

@@ -22,6 +22,7 @@
 #   count_cmp NAME OP N, store_empty, all_up NAME..., all_down NAME...
 #				conditions, for check and within
 #   within SECONDS CMD...	CMD succeeds before SECONDS have passed
+#   need_redis			redis-server and redis-cli, or a FAIL and exit
 
 # Run rather than sourced (regress/run.sh runs every netns/*.sh): nothing to do.
 [ "${BASH_SOURCE[0]}" = "$0" ] && exit 0
@@ -44,6 +45,16 @@ hosts_down() {
 		wait "${HPID[$h]}" 2>/dev/null
 	done
 	HPID=()
+}
+
+need_redis() {
+	local t
+	for t in redis-server redis-cli; do
+		if ! command -v $t >/dev/null; then
+			fail "$t missing: run regress/deps.sh first"
+			exit 1
+		fi
+	done
 }
 
 site_up() {

@@ -191,13 +191,13 @@ session(struct conn *c, const char *peer)
 int
 main(int argc, char **argv)
 {
-	union sockaddr_any	 addr, from;
+	union sockaddr_any	 from;
 	struct conn		 c;
-	socklen_t		 len, flen;
+	socklen_t		 flen;
 	char			 peer[INET6_ADDRSTRLEN];
 	long			 seconds = SINK_SECONDS;
 	unsigned long		 messages = 0;
-	int			 ch, s, on = 1;
+	int			 ch, s;
 
 	while ((ch = getopt(argc, argv, "T:")) != -1) {
 		switch (ch) {
@@ -214,20 +214,7 @@ main(int argc, char **argv)
 	if (argc != 2)
 		usage();
 
-	len = parse_addr(argv[0], argv[1], 0, &addr);
-	s = socket(addr.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    IPPROTO_TCP);
-	if (s == -1)
-		errorx("socket: %s", strerror(errno));
-	if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
-		errorx("setsockopt SO_REUSEADDR: %s", strerror(errno));
-	if (addr.sa.sa_family == AF_INET6 && setsockopt(s, IPPROTO_IPV6,
-	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
-		errorx("setsockopt IPV6_V6ONLY: %s", strerror(errno));
-	if (bind(s, &addr.sa, len) == -1)
-		errorx("bind %s port %s: %s", argv[0], argv[1], strerror(errno));
-	if (listen(s, 16) == -1)
-		errorx("listen: %s", strerror(errno));
+	s = tcp_listen(argv[0], argv[1], 16);
 	printf("listening %s %s\n", argv[0], argv[1]);
 	fflush(stdout);
 

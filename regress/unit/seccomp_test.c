@@ -312,6 +312,22 @@ struct tcp_rx {
 	struct sockaddr_in	sin;
 };
 
+/* The next byte from s, by recv(2) or read(2), in bounded spins. */
+static char
+spin_byte(int s, int use_recv)
+{
+	char	c = 0;
+	long	spins;
+	ssize_t	n;
+
+	for (spins = 0; spins < SPINS_MAX; spins++) {
+		n = use_recv ? recv(s, &c, 1, 0) : read(s, &c, 1);
+		if (n != -1 || errno != EAGAIN)
+			break;
+	}
+	return c;
+}
+
 /*
  * What hiredis does to reach Redis, as the sync process runs it: a
  * non-blocking socket, TCP_NODELAY, a connect that completes later, its
@@ -323,7 +339,6 @@ sync_calls(void *arg)
 {
 	const struct tcp_rx	*rx = arg;
 	uint8_t			 rnd[16];
-	char			 buf[8];
 	socklen_t		 len;
 	long			 spins;
 	int			 s, one = 1, err = -1, fl;
@@ -350,14 +365,8 @@ sync_calls(void *arg)
 		;
 	step(spins < SPINS_MAX, 12);
 	step(write(s, "PING\r\n", 6) == 6, 13);
-	for (spins = 0; spins < SPINS_MAX && read(s, buf, 1) == -1 &&
-	    errno == EAGAIN; spins++)
-		;
-	step(buf[0] == '+', 15);
-	for (spins = 0; spins < SPINS_MAX && recv(s, buf, 1, 0) == -1 &&
-	    errno == EAGAIN; spins++)
-		;
-	step(buf[0] == 'P', 16);
+	step(spin_byte(s, 0) == '+', 15);
+	step(spin_byte(s, 1) == 'P', 16);
 	step(close(s) == 0, 17);
 	step((s = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0)) != -1, 18);
 	step(close(s) == 0, 19);
