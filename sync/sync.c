@@ -550,10 +550,12 @@ sync_dispatch(struct imsg *imsg)
 static void
 sync_before_drop(const struct child_init *init, int fd)
 {
+	uint32_t	seed;
+
 	if (fd != -1)
 		close(fd);
 	/* Seed the generator (backoff jitter) while it can reach its source. */
-	(void)arc4random();
+	arc4random_buf(&seed, sizeof(seed));
 }
 
 static void
