@@ -235,25 +235,13 @@ do_connect(int argc, char **argv)
 static int
 do_listen(int argc, char **argv)
 {
-	long			 seconds = LISTEN_SECONDS, end;
+	long			 seconds, end;
 	unsigned long		 accepted = 0;
-	int			 ch, s, c;
+	int			 s, c;
 
-	while ((ch = getopt(argc, argv, "T:")) != -1) {
-		switch (ch) {
-		case 'T':
-			seconds = number(optarg, 1, LISTEN_SECONDS_MAX,
-			    "seconds");
-			break;
-		default:
-			usage();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 2)
+	if ((seconds = listen_args(argc, argv, LISTEN_SECONDS,
+	    LISTEN_SECONDS_MAX, &argv)) == 0)
 		usage();
-
 	s = tcp_listen(argv[0], argv[1], 128);
 	printf("listening %s %s\n", argv[0], argv[1]);
 	fflush(stdout);

@@ -195,25 +195,13 @@ main(int argc, char **argv)
 	struct conn		 c;
 	socklen_t		 flen;
 	char			 peer[INET6_ADDRSTRLEN];
-	long			 seconds = SINK_SECONDS;
+	long			 seconds;
 	unsigned long		 messages = 0;
-	int			 ch, s;
+	int			 s;
 
-	while ((ch = getopt(argc, argv, "T:")) != -1) {
-		switch (ch) {
-		case 'T':
-			seconds = number(optarg, 1, SINK_SECONDS_MAX,
-			    "seconds");
-			break;
-		default:
-			usage();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 2)
+	if ((seconds = listen_args(argc, argv, SINK_SECONDS,
+	    SINK_SECONDS_MAX, &argv)) == 0)
 		usage();
-
 	s = tcp_listen(argv[0], argv[1], 16);
 	printf("listening %s %s\n", argv[0], argv[1]);
 	fflush(stdout);

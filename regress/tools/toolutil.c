@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "toolutil.h"
 
@@ -92,6 +93,27 @@ parse_addr(const char *addr, const char *portstr, long minport,
 		return sizeof(sa->sin6);
 	}
 	errorx("address %s: not an IPv4 or IPv6 address", addr);
+}
+
+/*
+ * A listener's command line: [-T seconds] addr port.  The seconds (dflt,
+ * at most max); *argvp moves to addr; 0 when the line is wrong.
+ */
+long
+listen_args(int argc, char **argv, long dflt, long max, char ***argvp)
+{
+	long	seconds = dflt;
+	int	ch;
+
+	while ((ch = getopt(argc, argv, "T:")) != -1) {
+		if (ch != 'T')
+			return 0;
+		seconds = number(optarg, 1, max, "seconds");
+	}
+	if (argc - optind != 2)
+		return 0;
+	*argvp = argv + optind;
+	return seconds;
 }
 
 /*

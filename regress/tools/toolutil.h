@@ -40,6 +40,7 @@ void		 errorx(const char *, ...)
 long		 number(const char *, long, long, const char *);
 socklen_t	 parse_addr(const char *, const char *, long,
 		    union sockaddr_any *);
+long		 listen_args(int, char **, long, long, char ***);
 int		 tcp_listen(const char *, const char *, int);
 long		 now_ms(void);
 int		 wait_fd(int, short, long);
