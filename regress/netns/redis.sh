@@ -55,8 +55,7 @@ expect "$S6 admitted at B (IPv6)" connected -s $S6 $REALB6 25
 expect "$S6 admitted at C (IPv6)" connected -s $S6 $REALC6 25
 expect "$S3 never touched A: dropped at B" timeout -s $S3 $REALB4 25
 expect "$S3 dropped at C" timeout -s $S3 $REALC4 25
-check "C shows $S1 confirmed (admitted at B or C)" \
-    within 10 sh -c "'$CTL' -s '$SCRATCH/C.sock' show whitelist | grep -q '^$S1/32 .* yes\$'"
+check "C shows $S1 confirmed (admitted at B or C)" within 10 confirmed C $S1/32
 check "the store holds $S1 as A made it, confirmed" \
     test "$(lab_redis_cli get mxallowd:wl:$S1/32 | cut -d' ' -f1,3-)" = "1 fake-hit 1 A"
 sleep 1.5	# one status tick
@@ -100,6 +99,15 @@ host_up C
 check "C loads the shared entries" within 20 grep -qE 'loaded [1-9][0-9]* entries' "$SCRATCH/C.log"
 check "C has $S2 without a fake hit of its own" within 10 listed C $S2/32
 expect "restarted C admits $S2" connected -s $S2 $REALC4 25
+
+# --- merging: the later expiry wins, confirmed stays ---------------------------
+later=$(( $(date +%s) + 200000 ))
+lab_redis_cli set mxallowd:wl:$S3/32 "1 $later manual 1 X" >/dev/null
+expect "fake hit from $S3 at A" refused 2000 -s $S3 $FAKE4 25
+sleep 1		# A's write has been through Redis
+check "the store keeps the later expiry and confirmed 1" \
+    stored mxallowd:wl:$S3/32 "1 $later manual 1 X"
+check "A took what Redis knew better: $S3 confirmed" within 10 confirmed A $S3/32
 
 # --- flush on A -----------------------------------------------------------------
 check "mxallowctl flush on A" ctl_quiet A flush

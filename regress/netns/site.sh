@@ -18,8 +18,9 @@
 #				start.  host_stop NAME: SIGTERM, and wait.
 #   ctl NAME ARGS...		mxallowctl on NAME (ctl_quiet: no output)
 #   stat_of NAME FIELD		one field of NAME's statistics
-#   listed NAME NET, unlisted, count_of NAME, stat_cmp NAME FIELD OP N,
-#   count_cmp NAME OP N, store_empty, all_up NAME..., all_down NAME...
+#   listed NAME NET, unlisted, confirmed NAME NET, count_of NAME,
+#   stat_cmp NAME FIELD OP N, count_cmp NAME OP N, stored KEY VALUE,
+#   store_empty, all_up NAME..., all_down NAME...
 #				conditions, for check and within
 #   within SECONDS CMD...	CMD succeeds before SECONDS have passed
 #   need_redis			redis-server and redis-cli, or a FAIL and exit
@@ -129,6 +130,8 @@ ctl() { local h=$1; shift; "$CTL" -s "$SCRATCH/$h.sock" "$@"; }
 ctl_quiet() { ctl "$@" >/dev/null; }
 stat_of() { ctl "$1" show stats | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 listed() { ctl "$1" show whitelist | grep -q "^$2 "; }
+confirmed() { ctl "$1" show whitelist | grep -q "^$2 .* yes\$"; }
+stored() { [ "$(lab_redis_cli get "$1")" = "$2" ]; }
 unlisted() { ! listed "$@"; }
 count_of() { ctl "$1" show whitelist | wc -l; }
 # For within: these look again each time they run.
