@@ -163,6 +163,8 @@ host_up C "state-file $SCRATCH/C.state" "max-entries 1000"
 expect "fake hit from $S2 at A" refused 2000 -s $S2 $FAKE4 25
 check "C has $S2" within 10 listed C $S2/32
 expect "$S2 admitted at C: confirmed there" connected -s $S2 $REALC4 25
+# nftables: the kernel admits, the daemon hears of it through NFLOG.
+check "C knows $S2 confirmed" within 20 confirmed C $S2/32
 host_stop C
 check "C saved its confirmed entry" grep -q "^$S2/32 .* 1\$" "$SCRATCH/C.state"
 # 10^6 distinct /64s of 2001:db8::/32, each its canonical key, one hour.

@@ -12,7 +12,8 @@
 #   site_up [NAME=ADDRS...]	the site (plus the hosts given) and Redis;
 #				sets the EXIT trap (call it before anything
 #				else uses one)
-#   site_queue			the queue rules on A, B and C
+#   site_queue			the queue rules on A, B and C (nfqueue; with
+#				BACKEND=nftables each daemon makes its table)
 #   host_up NAME [LINE...]	mxallowd on host NAME, the site's
 #				configuration plus the LINEs; waits for its
 #				start.  host_stop NAME: SIGTERM, and wait.
@@ -70,6 +71,7 @@ site_up() {
 }
 
 site_queue() {
+	[ "$BACKEND" = nftables ] && return 0	# each daemon makes its table
 	lab_site_queue A $QUEUE $FAKE4 $FAKE6 &&
 	lab_site_queue B $QUEUE $REALB4 $REALB6 &&
 	lab_site_queue C $QUEUE $REALC4 $REALC6
@@ -86,7 +88,12 @@ host_conf() {
 	{
 		printf 'fake-mailserver %s\n' $FAKE4 $FAKE6
 		printf 'real-mailserver %s\n' $REALB4 $REALB6 $REALC4 $REALC6
-		echo "queue-num $QUEUE"
+		if [ "$BACKEND" = nftables ]; then
+			echo "backend nftables"
+		else
+			echo "backend nfqueue"
+			echo "queue-num $QUEUE"
+		fi
 		echo "chroot $SCRATCH/empty"
 		echo "nameserver 192.0.2.53"
 		echo "no-rdns-whitelist"
