@@ -15,7 +15,7 @@
  */
 
 /*
- * The life of a child process, common to capture and resolver: wait for the
+ * The life of a child process, common to all three: wait for the
  * parent's init message, drop privileges, report ready, then serve the
  * parent until it goes away.  Signals are the parent's business: a child
  * ignores them and exits when its socket to the parent reaches EOF.
@@ -126,6 +126,16 @@ child_compose(uint32_t type, const void *data, size_t len)
 {
 	if (imsgev_compose(&parent_iev, type, data, len) == -1)
 		fatal("compose %s to parent", i2s(type));
+}
+
+/*
+ * Messages queued for the parent: a child that reads from the network
+ * holds back while the parent has not taken what it was sent.
+ */
+size_t
+child_queuelen(void)
+{
+	return imsgbuf_queuelen(&parent_iev.ibuf);
 }
 
 void

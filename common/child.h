@@ -52,8 +52,10 @@ struct child_logopts {
 __dead void child_main(const struct child_ops *,
 	    const struct child_logopts *);
 void	child_compose(uint32_t, const void *, size_t);
+size_t	child_queuelen(void);
 
 __dead void capture_main(const struct child_logopts *);
 __dead void resolver_main(const struct child_logopts *);
+__dead void sync_main(const struct child_logopts *);
 
 #endif /* CHILD_H */

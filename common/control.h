@@ -46,7 +46,7 @@
 
 #define CTL_ADDR_MAX	64	/* an address as text, NUL included */
 #define CTL_TEXT_MAX	256	/* an answer for the user, NUL included */
-#define CTL_STATS_MAX	1024	/* the statistics line, NUL included */
+#define CTL_STATS_MAX	2048	/* the statistics line, NUL included */
 #define CTL_WL_BATCH	256	/* entries per CTL_WL_ENTRIES message */
 #define CTL_AL_BATCH	256	/* entries per CTL_AL_ENTRIES message */
 #define CTL_NAME_MAX	256	/* a name of an allowlist listing, NUL included */

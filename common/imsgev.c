@@ -146,6 +146,15 @@ static const char *const imsg_names[] = {
 	[IMSG_SPF_DONE] =	"IMSG_SPF_DONE",
 	[IMSG_NFLOG_EVENTS] =	"IMSG_NFLOG_EVENTS",
 	[IMSG_CAPTURE_STATS] =	"IMSG_CAPTURE_STATS",
+	[IMSG_SYNC_CONF] =	"IMSG_SYNC_CONF",
+	[IMSG_SYNC_PUSH] =	"IMSG_SYNC_PUSH",
+	[IMSG_SYNC_FLUSH] =	"IMSG_SYNC_FLUSH",
+	[IMSG_SYNC_DUMP_END] =	"IMSG_SYNC_DUMP_END",
+	[IMSG_SYNC_PEER] =	"IMSG_SYNC_PEER",
+	[IMSG_SYNC_PEER_FLUSH] = "IMSG_SYNC_PEER_FLUSH",
+	[IMSG_SYNC_DUMP] =	"IMSG_SYNC_DUMP",
+	[IMSG_SYNC_DUMP_MORE] =	"IMSG_SYNC_DUMP_MORE",
+	[IMSG_SYNC_STATUS] =	"IMSG_SYNC_STATUS",
 };
 /* A type added to the enum without a name here fails to build. */
 _Static_assert(nitems(imsg_names) == IMSG_NTYPES, "a type has no name");

@@ -15,7 +15,7 @@
  */
 
 /*
- * Definitions shared by the parent, capture and resolver processes:
+ * Definitions shared by the parent and its children (capture, resolver, sync):
  * the configuration, the roles and the imsg types that cross between them.
  */
 
@@ -77,6 +77,15 @@
 #define DEFAULT_SPF_REFRESH_MIN	300		/* seconds; see mxallowd.conf(5) */
 #define DEFAULT_SPF_REFRESH_MAX	86400
 #define MAX_SPF_REFRESH		(7 * 86400)
+
+/* The shared whitelist in Redis (or Valkey); see sync/sync.c. */
+#define REDIS_DEFAULT_PORT	6379
+#define REDIS_DB_MAX		65535
+#define REDIS_USER_MAX		64	/* an ACL user name, NUL included */
+#define REDIS_PASSWORD_MAX	512	/* NUL included */
+#define REDIS_PREFIX_MAX	48	/* the key prefix, NUL included */
+#define REDIS_NAME_MAX		64	/* this host's name in entries */
+#define DEFAULT_REDIS_PREFIX	"mxallowd:"
 
 /* The descriptor on which an exec'd child finds its socket to the parent. */
 #define PARENT_SOCK_FILENO	3
@@ -151,6 +160,14 @@ struct mxallowd_conf {
 	int		spf_refresh_max;
 	unsigned int	nspf;			/* allowlist-spf domains */
 	char		spf[MAX_SPF_DOMAINS][RDNS_NAME_MAX];	/* lower case */
+	/* The shared whitelist: none while redis_addr.af is 0. */
+	struct mxaddr	redis_addr;
+	int		redis_port;
+	int		redis_db;
+	char		redis_user[REDIS_USER_MAX];	/* "": AUTH password */
+	char		redis_password_file[PATH_MAX];	/* "": no AUTH */
+	char		redis_prefix[REDIS_PREFIX_MAX];
+	char		redis_name[REDIS_NAME_MAX];	/* "": the host name */
 };
 
 /* What capture learns from the headers of one packet. */
@@ -366,7 +383,80 @@ struct spf_done {
 enum mxallowd_proc {
 	PROC_PARENT,
 	PROC_CAPTURE,
-	PROC_RESOLVER
+	PROC_RESOLVER,
+	PROC_SYNC		/* only with a Redis server configured */
+};
+
+/*
+ * The shared whitelist (sync process).  The parent hands sync the server,
+ * the secret and its own limits once; then both exchange whitelist
+ * changes as batches of entries: the parent's own (to publish) one way,
+ * the peers' (read from Redis, checked by sync, checked again by the
+ * parent) the other.  Expiry is wall-clock time: it crosses hosts.
+ */
+#define SYNC_BATCH_MAX		64
+
+struct sync_conf {
+	struct mxaddr	addr;
+	uint32_t	port;
+	uint32_t	db;
+	char		user[REDIS_USER_MAX];
+	char		password[REDIS_PASSWORD_MAX];	/* "": no AUTH */
+	char		prefix[REDIS_PREFIX_MAX];
+	char		name[REDIS_NAME_MAX];
+	uint32_t	whitelist_time;		/* the longest a peer's entry lives */
+	uint32_t	max_entries;		/* what a load reads at most */
+	uint32_t	prefix4;		/* a peer's entries must match */
+	uint32_t	prefix6;
+};
+
+enum sync_op {
+	SYNC_SET = 1,		/* add, or merge: later expiry, sticky confirmed */
+	SYNC_DEL		/* mxallowctl delete */
+};
+
+struct sync_entry {
+	struct mxaddr	net;		/* masked to prefixlen */
+	uint8_t		prefixlen;
+	uint8_t		op;		/* enum sync_op */
+	uint8_t		reason;		/* enum wl_reason (SET) */
+	uint8_t		confirmed;	/* 0 or 1 (SET) */
+	int64_t		expires;	/* time(3) seconds (SET) */
+	char		origin[REDIS_NAME_MAX];	/* the host that made it */
+};
+
+/*
+ * On (re)connecting, sync asks for every entry the parent holds, a part
+ * at a time as Redis takes them: the parent answers IMSG_SYNC_DUMP and
+ * each IMSG_SYNC_DUMP_MORE with entries (IMSG_SYNC_PUSH) and then
+ * IMSG_SYNC_DUMP_END, more 1 while some are left.  seq tells a dump from
+ * the one a lost connection left unfinished.
+ */
+struct sync_dump {
+	uint32_t	seq;
+	uint32_t	more;		/* DUMP_END: 1 while entries are left */
+};
+
+enum sync_state {
+	SYNC_DOWN,		/* waiting to connect again */
+	SYNC_CONNECTING,	/* connecting, authenticating, subscribing */
+	SYNC_LOADING,		/* reading what the others stored */
+	SYNC_UP
+};
+
+/* How the connection fares; sync sends it when it changes. */
+struct sync_status {
+	uint32_t	state;		/* enum sync_state */
+	uint32_t	pad;
+	int64_t		rtt_ms;		/* own heartbeat through Redis; -1 none */
+	int64_t		lag_ms;		/* the last peer message's age; -1 none */
+	uint64_t	reconnects;
+	uint64_t	sent;		/* entries written to Redis */
+	uint64_t	received;	/* peers' entries passed on */
+	uint64_t	loaded;		/* of them, read by a load (SCAN) */
+	uint64_t	bad;		/* refused: malformed or out of bounds */
+	uint64_t	dropped;	/* own changes not written (overload) */
+	uint64_t	errors;		/* error answers from Redis */
 };
 
 /*
@@ -392,6 +482,15 @@ enum imsg_type {
 	IMSG_SPF_DONE,		/* resolver -> parent: struct spf_done */
 	IMSG_NFLOG_EVENTS,	/* capture -> parent: struct nflog_event[1..BATCH] */
 	IMSG_CAPTURE_STATS,	/* capture -> parent: struct capture_stats */
+	IMSG_SYNC_CONF,		/* parent -> sync: struct sync_conf */
+	IMSG_SYNC_PUSH,		/* parent -> sync: struct sync_entry[1..BATCH] */
+	IMSG_SYNC_FLUSH,	/* parent -> sync: no data, mxallowctl flush */
+	IMSG_SYNC_DUMP_END,	/* parent -> sync: struct sync_dump */
+	IMSG_SYNC_PEER,		/* sync -> parent: struct sync_entry[1..BATCH] */
+	IMSG_SYNC_PEER_FLUSH,	/* sync -> parent: no data, a peer flushed */
+	IMSG_SYNC_DUMP,		/* sync -> parent: struct sync_dump, start */
+	IMSG_SYNC_DUMP_MORE,	/* sync -> parent: struct sync_dump, go on */
+	IMSG_SYNC_STATUS,	/* sync -> parent: struct sync_status */
 	IMSG_NTYPES		/* not a type: how many there are */
 };
 

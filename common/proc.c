@@ -38,6 +38,7 @@ static const char *const proc_names[] = {
 	[PROC_PARENT] = "parent",
 	[PROC_CAPTURE] = "capture",
 	[PROC_RESOLVER] = "resolver",
+	[PROC_SYNC] = "sync",
 };
 
 const char *

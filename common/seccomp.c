@@ -68,7 +68,7 @@
 	.nargs = 2, .arg = { { 0, 0xffffffff, (domain) },		\
 	{ 1, ~(uint32_t)(SOCK_NONBLOCK | SOCK_CLOEXEC), (type) } } }
 
-/* What both children do once initialised. */
+/* What every child does once initialised. */
 static const struct syscall_rule common_rules[] = {
 	/* The event loop and the socket to the parent (imsg). */
 #ifdef __NR_epoll_wait
@@ -146,6 +146,29 @@ static const struct syscall_rule resolver_rules[] = {
 	ALLOW(writev),
 };
 
+/*
+ * sync is a TCP client of one Redis server.  hiredis makes the socket
+ * non-blocking with fcntl, sets TCP_NODELAY, connects, learns how the
+ * connect went with getsockopt(SO_ERROR), then reads and writes (read and
+ * write in hiredis 0.14, recv and send in 1.x).  The address it is given
+ * is numeric, so getaddrinfo(3) calls nothing.  arc4random(3) (the
+ * backoff's jitter) calls getrandom(2).
+ */
+static const struct syscall_rule sync_rules[] = {
+	SOCKET(AF_INET, SOCK_STREAM, 0),
+	SOCKET(AF_INET6, SOCK_STREAM, 0),
+	ALLOW(connect),
+	{ .nr = __NR_fcntl, .nargs = 1, .arg = { { 1, 0xffffffff, F_GETFL } } },
+	{ .nr = __NR_fcntl, .nargs = 1, .arg = { { 1, 0xffffffff, F_SETFL } } },
+	{ .nr = __NR_setsockopt, .nargs = 2, .arg = {
+	    { 1, 0xffffffff, IPPROTO_TCP }, { 2, 0xffffffff, TCP_NODELAY } } },
+	{ .nr = __NR_getsockopt, .nargs = 2, .arg = {
+	    { 1, 0xffffffff, SOL_SOCKET }, { 2, 0xffffffff, SO_ERROR } } },
+	ALLOW(read),
+	ALLOW(recvfrom),
+	ALLOW(getrandom),
+};
+
 #ifdef SECCOMP_SANITIZERS
 /*
  * Only in a build with AddressSanitizer and UndefinedBehaviorSanitizer
@@ -183,6 +206,9 @@ const struct syscall_policy seccomp_capture = {
 const struct syscall_policy seccomp_resolver = {
 	"resolver", resolver_rules, sizeof(resolver_rules) /
 	    sizeof(resolver_rules[0])
+};
+const struct syscall_policy seccomp_sync = {
+	"sync", sync_rules, sizeof(sync_rules) / sizeof(sync_rules[0])
 };
 
 struct prog {
@@ -308,6 +334,7 @@ seccomp_install(const struct syscall_policy *policy)
 
 const struct syscall_policy seccomp_capture = { "capture", NULL, 0 };
 const struct syscall_policy seccomp_resolver = { "resolver", NULL, 0 };
+const struct syscall_policy seccomp_sync = { "sync", NULL, 0 };
 
 void
 seccomp_install(const struct syscall_policy *policy)

@@ -59,6 +59,7 @@ struct syscall_policy {
 
 extern const struct syscall_policy	seccomp_capture;
 extern const struct syscall_policy	seccomp_resolver;
+extern const struct syscall_policy	seccomp_sync;
 
 /* Install policy for good; fatal if the kernel refuses. */
 void	seccomp_install(const struct syscall_policy *);

@@ -17,8 +17,9 @@
 /*
  * The parent's side of its children: start them, hand them their init
  * message, hear that they are ready, and notice when one dies.  Losing a
- * child is fatal for the daemon: it stops the other and exits non-zero, so
+ * child is fatal for the daemon: it stops the others and exits non-zero, so
  * that the kernel-side fail policy applies rather than a half-working daemon.
+ * sync, the fourth, runs only with a Redis server configured.
  */
 
 #include <sys/types.h>
@@ -47,26 +48,31 @@ struct child {
 	pid_t			 pid;	/* 0 once reaped */
 	struct imsgev		 iev;
 	int			 ready;
+	int			 used;	/* started: not sync without Redis */
 };
 
 static void	parent_dispatch_capture(int, short, void *);
 static void	parent_dispatch_resolver(int, short, void *);
+static void	parent_dispatch_sync(int, short, void *);
 static void	child_compose_fd(struct child *, uint32_t, int, const void *,
 		    size_t);
 
 static struct child	children[] = {
 	{ .role = PROC_CAPTURE,	 .dispatch = parent_dispatch_capture },
 	{ .role = PROC_RESOLVER, .dispatch = parent_dispatch_resolver },
+	{ .role = PROC_SYNC,	 .dispatch = parent_dispatch_sync },
 };
 #define NCHILDREN	nitems(children)
 #define CAPTURE		(&children[0])
 #define RESOLVER	(&children[1])
+#define SYNC		(&children[2])
 
 static time_t		started;
 
 /*
- * Neither child needs the filesystem: capture gets packets and the resolver
- * its nameservers from the parent.  Both are chrooted to the empty dir.
+ * No child needs the filesystem: capture gets packets, the resolver its
+ * nameservers and sync its server and secret from the parent.  All are
+ * chrooted to the empty dir.
  */
 static void
 child_init_message(const struct mxallowd_conf *conf, struct child_init *init)
@@ -112,7 +118,7 @@ children_reconfigure(const struct mxallowd_conf *conf)
 }
 
 /*
- * Start both children and give them what they need; capture_fd, if not -1,
+ * Start the children and give them what they need; capture_fd, if not -1,
  * goes to capture with its init message (a savefile to replay).
  */
 void
@@ -125,6 +131,9 @@ children_start(const struct mxallowd_conf *conf, const char *self,
 
 	started = time(NULL);
 	for (c = children; c < children + NCHILDREN; c++) {
+		if (c->role == PROC_SYNC && conf->redis_addr.af == 0)
+			continue;
+		c->used = 1;
 		c->pid = proc_start(c->role, self, logflags, &fd);
 		imsgev_init(&c->iev, fd, proc_name(c->role), c->dispatch);
 		/* capture may be handed a savefile with its init message. */
@@ -147,7 +156,7 @@ all_ready(void)
 	size_t	i;
 
 	for (i = 0; i < NCHILDREN; i++)
-		if (!children[i].ready)
+		if (children[i].used && !children[i].ready)
 			return 0;
 	return 1;
 }
@@ -258,6 +267,45 @@ parent_dispatch_resolver(int fd, short event, void *arg)
 	imsgev_add(&RESOLVER->iev);
 }
 
+/*
+ * What sync reports: the peers' changes, a peer's flush, requests for this
+ * host's entries, how its connection fares.
+ */
+static void
+parent_dispatch_sync(int fd, short event, void *arg)
+{
+	struct imsg	imsg;
+	uint32_t	type;
+
+	child_io(SYNC, event);
+	while (child_get(SYNC, &imsg)) {
+		switch (type = imsg_get_type(&imsg)) {
+		case IMSG_CHILD_READY:
+			child_ready(SYNC, &imsg);
+			break;
+		case IMSG_SYNC_PEER:
+			peers_peer(&imsg);
+			break;
+		case IMSG_SYNC_PEER_FLUSH:
+			peers_peer_flush(&imsg);
+			break;
+		case IMSG_SYNC_DUMP:
+			peers_dump(&imsg);
+			break;
+		case IMSG_SYNC_DUMP_MORE:
+			peers_dump_more(&imsg);
+			break;
+		case IMSG_SYNC_STATUS:
+			peers_status(&imsg);
+			break;
+		default:
+			fatalx("unexpected %s from sync", i2s(type));
+		}
+		imsg_free(&imsg);
+	}
+	imsgev_add(&SYNC->iev);
+}
+
 /* Queue a message for a child, with a descriptor to hand over (or -1). */
 static void
 child_compose_fd(struct child *c, uint32_t type, int fd, const void *data,
@@ -279,15 +327,29 @@ parent_compose_resolver(uint32_t type, const void *data, size_t len)
 	child_compose_fd(RESOLVER, type, -1, data, len);
 }
 
-/* mxallowctl log verbose|brief: both children log as the parent does. */
+void
+parent_compose_sync(uint32_t type, const void *data, size_t len)
+{
+	child_compose_fd(SYNC, type, -1, data, len);
+}
+
+/* Messages sync has not taken yet: peers.c drops rather than pile up. */
+size_t
+children_sync_queuelen(void)
+{
+	return imsgbuf_queuelen(&SYNC->iev.ibuf);
+}
+
+/* mxallowctl log verbose|brief: the children log as the parent does. */
 void
 children_log_verbose(int verbose)
 {
 	size_t	i;
 
 	for (i = 0; i < NCHILDREN; i++)
-		child_compose_fd(&children[i], IMSG_LOG_VERBOSE, -1, &verbose,
-		    sizeof(verbose));
+		if (children[i].used)
+			child_compose_fd(&children[i], IMSG_LOG_VERBOSE, -1,
+			    &verbose, sizeof(verbose));
 }
 
 static struct child *
@@ -357,9 +419,10 @@ children_log_status(void)
 
 	log_info("up %lld seconds", (long long)(time(NULL) - started));
 	for (i = 0; i < NCHILDREN; i++)
-		log_info("%s process pid %d, %s", proc_name(children[i].role),
-		    (int)children[i].pid, children[i].ready ? "ready" :
-		    "starting");
+		if (children[i].used)
+			log_info("%s process pid %d, %s",
+			    proc_name(children[i].role), (int)children[i].pid,
+			    children[i].ready ? "ready" : "starting");
 }
 
 static int
@@ -386,7 +449,7 @@ children_shutdown(int status)
 
 	signal(SIGCHLD, SIG_DFL);
 	for (i = 0; i < NCHILDREN; i++)
-		if (children[i].iev.ibuf.fd != -1)
+		if (children[i].used && children[i].iev.ibuf.fd != -1)
 			imsgev_close(&children[i].iev);
 	/* While they exit.  Not after an error: the last timed write stays. */
 	if (status == 0)

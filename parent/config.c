@@ -55,6 +55,8 @@ enum argkind {
 #define KW_FILE		0x08	/* an absolute path to a file, not a dir */
 #define KW_NONE		0x10	/* or "none", which empties it */
 #define KW_NAME		0x20	/* letters, digits, '-' and '_' only */
+#define KW_DOTS		0x40	/* with KW_NAME: and '.' */
+#define KW_COLONS	0x80	/* with KW_NAME: and ':' */
 
 /* Every keyword's handler; a mistake in a value is reported, then -1. */
 typedef int kw_handler(struct mxallowd_conf *, const char *,
@@ -107,7 +109,8 @@ static const struct choice fake_actions[] = {
 };
 
 static kw_handler	set_config, set_fake, set_real, set_nameserver, set_flag,
-			set_number, set_choice, set_string, set_spf_domain;
+			set_number, set_choice, set_string, set_spf_domain,
+			set_redis;
 
 /* Every keyword of the file and every long option of the command line. */
 static const struct keyword keywords[] = {
@@ -157,6 +160,16 @@ static const struct keyword keywords[] = {
 	    MAX_SPF_REFRESH, " seconds"),
 	NUMBER("allowlist-spf-refresh-max", spf_refresh_max, 1,
 	    MAX_SPF_REFRESH, " seconds"),
+	/* The shared whitelist: redis://[user@]address[:port][/db]. */
+	SPECIAL("redis",		ARG_WORD, 0,		set_redis),
+	/* Read by the parent before it starts; root-only. */
+	STRING("redis-password-file",	ARG_WORD, KW_FILE,
+	    redis_password_file),
+	/* Nothing SCAN's MATCH would take for a pattern. */
+	STRING("redis-prefix",		ARG_WORD, KW_NAME | KW_DOTS | KW_COLONS,
+	    redis_prefix),
+	STRING("redis-name",		ARG_WORD, KW_NAME | KW_DOTS,
+	    redis_name),
 	FLAG("no-rdns-whitelist",	OPT_NO_RDNS),
 	FLAG("foreground",		OPT_FOREGROUND),
 	FLAG("stdout",			OPT_STDOUT),
@@ -256,6 +269,9 @@ conf_init(struct mxallowd_conf *conf)
 	conf->nflog_group = DEFAULT_NFLOG_GROUP;
 	conf->nflog_rate = DEFAULT_NFLOG_RATE;
 	conf->pending_time = DEFAULT_PENDING_TIME;
+	conf->redis_port = REDIS_DEFAULT_PORT;
+	strlcpy(conf->redis_prefix, DEFAULT_REDIS_PREFIX,
+	    sizeof(conf->redis_prefix));
 }
 
 static const struct keyword *
@@ -562,13 +578,15 @@ string_check(const char *origin, const struct keyword *kw, const char *arg)
 
 	if (kw->flags & KW_NAME) {
 		for (p = arg; *p != '\0'; p++) {
-			if (!isalnum((unsigned char)*p) && *p != '-' &&
-			    *p != '_') {
-				conf_err(origin, "%s: \"%s\" may only hold "
-				    "letters, digits, '-' and '_'", kw->name,
-				    arg);
-				return -1;
-			}
+			if (isalnum((unsigned char)*p) || *p == '-' ||
+			    *p == '_' || (*p == '.' && (kw->flags & KW_DOTS)) ||
+			    (*p == ':' && (kw->flags & KW_COLONS)))
+				continue;
+			conf_err(origin, "%s: \"%s\" may only hold letters, "
+			    "digits, '-'%s%s and '_'", kw->name, arg,
+			    kw->flags & KW_DOTS ? ", '.'" : "",
+			    kw->flags & KW_COLONS ? ", ':'" : "");
+			return -1;
 		}
 	}
 	if ((kw->flags & KW_FILE) &&
@@ -609,6 +627,134 @@ set_string(struct mxallowd_conf *conf, const char *origin,
 	}
 	memset(dst, 0, kw->size);
 	strlcpy(dst, arg, kw->size);
+	return 0;
+}
+
+/* An ACL user name in the URL: what a name may hold, and '.'. */
+static int
+redis_user(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || len >= REDIS_USER_MAX)
+		return -1;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) &&
+		    strchr("-_.", s[i]) == NULL)
+			return -1;
+	return 0;
+}
+
+/*
+ * The server's address in the URL: IPv4, or IPv6 in brackets.  No names:
+ * the sync process could not resolve one, and the parent will not wait
+ * for DNS to start.  p is advanced past it.
+ */
+static int
+redis_host(const char **p, struct mxaddr *a)
+{
+	char		 host[INET6_ADDRSTRLEN + 2];
+	const char	*end;
+	size_t		 len;
+
+	if (**p == '[') {
+		if ((end = strchr(*p, ']')) == NULL)
+			return -1;
+		len = end - (*p + 1);
+		if (len >= sizeof(host))
+			return -1;
+		memcpy(host, *p + 1, len);
+		host[len] = '\0';
+		*p = end + 1;
+		return mxaddr_parse(host, a) == 0 && a->af == AF_INET6 ? 0 : -1;
+	}
+	len = strcspn(*p, ":/");
+	if (len >= sizeof(host))
+		return -1;
+	memcpy(host, *p, len);
+	host[len] = '\0';
+	*p += len;
+	return mxaddr_parse(host, a) == 0 && a->af == AF_INET ? 0 : -1;
+}
+
+/* A number after the URL's ':' or '/', up to the next '/' or the end. */
+static int
+redis_number(const char **p, long long max, int *v)
+{
+	char		 digits[8];
+	const char	*errstr;
+	size_t		 len;
+
+	len = strcspn(*p, "/");
+	if (len == 0 || len >= sizeof(digits))
+		return -1;
+	memcpy(digits, *p, len);
+	digits[len] = '\0';
+	*p += len;
+	*v = strtonum(digits, 0, max, &errstr);
+	return errstr == NULL ? 0 : -1;
+}
+
+/* redis://[user@]address[:port][/db] */
+static int
+set_redis(struct mxallowd_conf *conf, const char *origin,
+    const struct keyword *kw, const char *arg, struct parse_state *ps)
+{
+	const char	*p = arg, *at;
+	const char	*form = "redis://[user@]address[:port][/db]";
+
+	if (strncmp(p, "redis://", 8) != 0) {
+		conf_err(origin, "%s: \"%s\" is not %s", kw->name, arg, form);
+		return -1;
+	}
+	p += 8;
+	memset(conf->redis_user, 0, sizeof(conf->redis_user));
+	if ((at = strchr(p, '@')) != NULL) {
+		if (memchr(p, ':', at - p) != NULL) {
+			conf_err(origin, "%s: no password in the URL: put it "
+			    "in a file that redis-password-file names",
+			    kw->name);
+			return -1;
+		}
+		if (redis_user(p, at - p) == -1) {
+			conf_err(origin, "%s: bad user name (letters, digits, "
+			    "'-', '_' and '.', at most %d)", kw->name,
+			    REDIS_USER_MAX - 1);
+			return -1;
+		}
+		memcpy(conf->redis_user, p, at - p);
+		p = at + 1;
+	}
+	if (redis_host(&p, &conf->redis_addr) == -1) {
+		conf_err(origin, "%s: the server must be an IPv4 address or an "
+		    "IPv6 address in brackets (no host names): \"%s\"",
+		    kw->name, arg);
+		return -1;
+	}
+	conf->redis_port = REDIS_DEFAULT_PORT;
+	conf->redis_db = 0;
+	if (*p == ':') {
+		p++;
+		if (redis_number(&p, 65535, &conf->redis_port) == -1 ||
+		    conf->redis_port == 0) {
+			conf_err(origin, "%s: bad port in \"%s\" (1..65535)",
+			    kw->name, arg);
+			return -1;
+		}
+	}
+	if (*p == '/') {
+		p++;
+		if (redis_number(&p, REDIS_DB_MAX, &conf->redis_db) == -1) {
+			conf_err(origin, "%s: bad database in \"%s\" (0..%d)",
+			    kw->name, arg, REDIS_DB_MAX);
+			return -1;
+		}
+	}
+	if (*p != '\0') {
+		conf_err(origin, "%s: \"%s\" is not %s", kw->name, arg, form);
+		memset(&conf->redis_addr, 0, sizeof(conf->redis_addr));
+		return -1;
+	}
 	return 0;
 }
 
@@ -814,6 +960,16 @@ conf_check(struct mxallowd_conf *conf, const char *origin)
 		conf_err(origin, "allowlist-spf-refresh-min %d is more than "
 		    "allowlist-spf-refresh-max %d", conf->spf_refresh_min,
 		    conf->spf_refresh_max);
+		errors++;
+	}
+	if (conf->redis_password_file[0] != '\0' &&
+	    conf->redis_addr.af == 0) {
+		conf_err(origin, "redis-password-file needs redis");
+		errors++;
+	}
+	if (conf->redis_user[0] != '\0' &&
+	    conf->redis_password_file[0] == '\0') {
+		conf_err(origin, "redis: a user needs redis-password-file");
 		errors++;
 	}
 	return errors;

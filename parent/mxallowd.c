@@ -87,6 +87,10 @@ static const struct option longopts[] = {
 	{ "nflog-rate",		required_argument,	NULL, 0 },
 	{ "pending-time",	required_argument,	NULL, 0 },
 	{ "replay",		required_argument,	NULL, 0 },
+	{ "redis",		required_argument,	NULL, 0 },
+	{ "redis-password-file", required_argument,	NULL, 0 },
+	{ "redis-prefix",	required_argument,	NULL, 0 },
+	{ "redis-name",		required_argument,	NULL, 0 },
 	{ NULL,			0,			NULL, 0 }
 };
 static const char shortopts[] = "bc:dFf:hl:np:Q:qr:st:VvX:";
@@ -122,8 +126,11 @@ usage(int status)
 	    "\t[--nflog-group n] [--nflog-rate n] [--nft-table name] "
 	    "[--pending-time seconds]\n"
 	    "\t[--pf-table name] [--queue-maxlen n] [--rdns-max-addresses n]\n"
-	    "\t[--replay savefile] [--state-file path|none] [--user name]\n"
-	    "\t[--whitelist-prefix4 bits] [--whitelist-prefix6 bits]\n");
+	    "\t[--redis url] [--redis-name name] [--redis-password-file path]\n"
+	    "\t[--redis-prefix prefix] [--replay savefile] "
+	    "[--state-file path|none]\n"
+	    "\t[--user name] [--whitelist-prefix4 bits] "
+	    "[--whitelist-prefix6 bits]\n");
 	exit(status);
 }
 
@@ -226,6 +233,13 @@ keep_fixed_settings(struct mxallowd_conf *next,
 	KEEP(chroot, "chroot");
 	KEEP(control_sock, "control-socket");
 	KEEP(state_file, "state-file");
+	KEEP(redis_addr, "redis");
+	KEEP(redis_port, "redis");
+	KEEP(redis_db, "redis");
+	KEEP(redis_user, "redis");
+	KEEP(redis_password_file, "redis-password-file");
+	KEEP(redis_prefix, "redis-prefix");
+	KEEP(redis_name, "redis-name");
 	if ((next->opts & fixed_opts) != (run->opts & fixed_opts)) {
 		log_warnx("foreground, stdout or quiet changed: restart "
 		    "mxallowd to apply it");
@@ -351,6 +365,8 @@ main(int argc, char *argv[])
 			errx(1, "unknown process role %s", role);
 		if (proc == PROC_CAPTURE)
 			capture_main(&lo);
+		if (proc == PROC_SYNC)
+			sync_main(&lo);
 		resolver_main(&lo);
 	}
 
@@ -396,6 +412,7 @@ main(int argc, char *argv[])
 		exit(1);
 	root_directory(conf.chroot, 0755, "chroot", &st);
 	state_init(&conf);
+	peers_init(&conf);
 	self = proc_self_path(argv[0]);
 	/* Not for a dry run, which must not take a running daemon's socket. */
 	if (conf.replay[0] == '\0')
@@ -457,6 +474,7 @@ main(int argc, char *argv[])
 	spf_configure(&conf);	/* before the state file restores walks */
 	policy_set_allowlist(allowlist);
 	state_start(&conf);	/* so that the backends start with it */
+	peers_start(&conf);	/* after: the restored entries go in its dump */
 	rdns_start(&conf);
 	spf_start();		/* the resolver has its nameservers */
 	if (conf.backend == BACKEND_PF)

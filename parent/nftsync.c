@@ -228,6 +228,9 @@ merge_changes(void)
 {
 	size_t	i, n = 0;
 
+	/* None (after a flush, say): qsort(3) must not be handed NULL. */
+	if (nchanges == 0)
+		return;
 	qsort(changes, nchanges, sizeof(changes[0]), change_cmp);
 	for (i = 0; i < nchanges; i++) {
 		if (n > 0 && nftrules_addr_cmp(&changes[n - 1].key,

@@ -74,6 +74,8 @@ void	children_reconfigure(const struct mxallowd_conf *);
 void	children_log_verbose(int);
 void	parent_compose_capture(uint32_t, const void *, size_t);
 void	parent_compose_resolver(uint32_t, const void *, size_t);
+void	parent_compose_sync(uint32_t, const void *, size_t);
+size_t	children_sync_queuelen(void);
 
 /* control.c */
 void	control_init(const char *);
@@ -92,6 +94,26 @@ void	tcpreset_open(void);
 void	tcpreset_send(const struct pkt_info *);
 
 /* policy.c */
+#define POLICY_OBSERVERS_MAX	4
+
+/* What an observer hears of the whitelist: a change, and who made it. */
+enum policy_change {
+	POLICY_ADDED,		/* after */
+	POLICY_REFRESHED,	/* before -> after: later expiry, or confirmed */
+	POLICY_DELETED,		/* before */
+	POLICY_FLUSHED		/* neither */
+};
+enum policy_origin {
+	POLICY_LOCAL,		/* this host: packets, mxallowctl, state file */
+	POLICY_PEER		/* another host, through the shared whitelist */
+};
+typedef void policy_observer(enum policy_change, const struct wl_view *,
+    const struct wl_view *, enum policy_origin);
+
+void	policy_add_observer(policy_observer *);
+int	policy_peer_set(const struct mxaddr *, time_t, enum wl_reason, int);
+int	policy_peer_delete(const struct mxaddr *);
+size_t	policy_peer_flush(void);
 void	policy_start(const struct mxallowd_conf *, void (*)(void));
 time_t	policy_now(void);
 void	policy_fake_hit(const struct pkt_info *);
@@ -149,6 +171,16 @@ void	rdns_start(const struct mxallowd_conf *);
 void	rdns_lookup(const struct mxaddr *);
 void	rdns_answer(struct imsg *);
 void	rdns_reconfigure(const struct mxallowd_conf *);
+
+/* peers.c (the shared whitelist, with the sync process) */
+void	peers_init(const struct mxallowd_conf *);
+void	peers_start(const struct mxallowd_conf *);
+void	peers_peer(struct imsg *);
+void	peers_peer_flush(struct imsg *);
+void	peers_status(struct imsg *);
+void	peers_dump(struct imsg *);
+void	peers_dump_more(struct imsg *);
+void	peers_format_stats(char *, size_t);
 
 /* resolvconf.c */
 #define RESOLV_CONF	"/etc/resolv.conf"

@@ -21,6 +21,12 @@
  * source is whitelisted.  The whitelist, its expiry and the statistics at
  * exit live here; the backends turn the answers into verdicts (nfqueue) or
  * into the contents of a pf table (pf).
+ *
+ * Observers (policy_add_observer) hear of each entry added, extended or
+ * confirmed, deleted, and of a flush, with who made the change: this host,
+ * or a peer through the shared whitelist (parent/peers.c), so that what a
+ * peer sent is never sent back.  Expiry and eviction are not reported per
+ * entry: every host expires its own.
  */
 
 #include <sys/types.h>
@@ -33,6 +39,7 @@
 
 #include "allowlist.h"
 #include "config.h"
+#include "control.h"
 #include "log.h"
 #include "parent.h"
 #include "spf.h"
@@ -46,6 +53,8 @@ static void				(*changed)(void);
 static wl_observer			 observer;
 static void				(*allowlist_observer)(void);
 static void				*observer_arg;
+static policy_observer			*observers[POLICY_OBSERVERS_MAX];
+static size_t				 nobservers;
 
 time_t
 policy_now(void)
@@ -93,6 +102,76 @@ log_syn(const char *what, const struct pkt_info *syn, const char *kind)
 	    mxaddr_ntop(&syn->dst, dst, sizeof(dst)));
 }
 
+void
+policy_add_observer(policy_observer *fn)
+{
+	if (nobservers == nitems(observers))
+		fatalx("policy: more than %zu observers", nitems(observers));
+	observers[nobservers++] = fn;
+}
+
+/* a's live entry into v: 1, or 0 if none. */
+static int
+live_entry(const struct mxaddr *a, struct wl_view *v)
+{
+	return whitelist_get(wl, a, v) && v->expires > policy_now();
+}
+
+/* a's entry before a change, when someone will want to compare: 1 if any. */
+static int
+entry_before(const struct mxaddr *a, struct wl_view *v)
+{
+	return nobservers > 0 && live_entry(a, v);
+}
+
+static void
+notify(enum policy_change what, const struct wl_view *before,
+    const struct wl_view *after, enum policy_origin origin)
+{
+	size_t	i;
+
+	for (i = 0; i < nobservers; i++)
+		observers[i](what, before, after, origin);
+}
+
+/* After a's entry was added or extended: what changed, if anything. */
+static void
+notify_entry(const struct mxaddr *a, int had, const struct wl_view *before,
+    enum policy_origin origin)
+{
+	struct wl_view	after;
+
+	if (nobservers == 0 || !live_entry(a, &after))
+		return;
+	if (!had)
+		notify(POLICY_ADDED, NULL, &after, origin);
+	else if (after.expires != before->expires ||
+	    after.confirmed != before->confirmed)
+		notify(POLICY_REFRESHED, before, &after, origin);
+}
+
+/*
+ * Add a or extend its entry to lifetime seconds from now, and confirm it
+ * if asked; the observers hear what changed.
+ */
+static enum wl_add_result
+policy_add(const struct mxaddr *a, time_t lifetime, enum wl_reason reason,
+    int confirm, enum policy_origin origin)
+{
+	struct wl_view		before;
+	enum wl_add_result	r;
+	time_t			now = policy_now();
+	int			had;
+
+	had = entry_before(a, &before);
+	if ((r = whitelist_add(wl, a, now, lifetime, reason)) == WL_FULL)
+		return r;
+	if (confirm)
+		whitelist_admit(wl, a, now, lifetime);
+	notify_entry(a, had, &before, origin);
+	return r;
+}
+
 /* A SYN to a fake address. */
 void
 policy_fake_hit(const struct pkt_info *syn)
@@ -109,9 +188,14 @@ policy_fake_hit(const struct pkt_info *syn)
 int
 policy_refresh(const struct mxaddr *src)
 {
+	struct wl_view	before;
+	int		had;
+
+	had = entry_before(src, &before);
 	if (!whitelist_admit(wl, src, policy_now(), conf->whitelist_time))
 		return 0;
 	state_changed();	/* a later expiry, maybe confirmed: keep it */
+	notify_entry(src, had, &before, POLICY_LOCAL);
 	return 1;
 }
 
@@ -144,8 +228,7 @@ policy_real(const struct pkt_info *syn)
 int
 policy_whitelist(const struct mxaddr *a, enum wl_reason reason)
 {
-	switch (whitelist_add(wl, a, policy_now(), conf->whitelist_time,
-	    reason)) {
+	switch (policy_add(a, conf->whitelist_time, reason, 0, POLICY_LOCAL)) {
 	case WL_ADDED:
 		whitelist_changed();
 		return 1;
@@ -162,7 +245,7 @@ policy_whitelist(const struct mxaddr *a, enum wl_reason reason)
 int
 policy_add_manual(const struct mxaddr *a, time_t seconds)
 {
-	switch (whitelist_add(wl, a, policy_now(), seconds, WL_MANUAL)) {
+	switch (policy_add(a, seconds, WL_MANUAL, 0, POLICY_LOCAL)) {
 	case WL_ADDED:
 	case WL_REFRESHED:
 		whitelist_changed();
@@ -182,30 +265,68 @@ void
 policy_restore(const struct mxaddr *a, time_t remaining,
     enum wl_reason reason, int confirmed)
 {
-	time_t	now;
-
-	now = policy_now();
 	if (remaining <= 0 ||
-	    whitelist_add(wl, a, now, remaining, reason) == WL_FULL)
+	    policy_add(a, remaining, reason, confirmed, POLICY_LOCAL) ==
+	    WL_FULL)
 		return;
-	if (confirmed)
-		whitelist_admit(wl, a, now, remaining);
 	whitelist_changed();
+}
+
+/*
+ * A peer's entry (parent/peers.c): remaining seconds from now, already
+ * cut to whitelist-time.  Merged like any other: the later expiry wins,
+ * confirmed stays.  A full whitelist makes room as for a fake hit, from
+ * unconfirmed entries only.  0, or -1 if there was no room.
+ */
+int
+policy_peer_set(const struct mxaddr *a, time_t remaining,
+    enum wl_reason reason, int confirmed)
+{
+	switch (policy_add(a, remaining, reason, confirmed, POLICY_PEER)) {
+	case WL_ADDED:
+		whitelist_changed();
+		break;
+	case WL_REFRESHED:
+		state_changed();
+		break;
+	case WL_FULL:
+		stats.whitelist_full++;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+policy_delete_from(const struct mxaddr *a, enum policy_origin origin)
+{
+	struct wl_view	before;
+	int		had;
+
+	had = entry_before(a, &before);
+	if (!whitelist_delete(wl, a))
+		return 0;
+	if (had)
+		notify(POLICY_DELETED, &before, NULL, origin);
+	whitelist_changed();
+	return 1;
 }
 
 /* mxallowctl delete: 1 if there was an entry. */
 int
 policy_delete(const struct mxaddr *a)
 {
-	if (!whitelist_delete(wl, a))
-		return 0;
-	whitelist_changed();
-	return 1;
+	return policy_delete_from(a, POLICY_LOCAL);
 }
 
-/* mxallowctl flush: returns how many entries were removed. */
-size_t
-policy_flush(void)
+/* A peer deleted a network: 1 if this host had it. */
+int
+policy_peer_delete(const struct mxaddr *a)
+{
+	return policy_delete_from(a, POLICY_PEER);
+}
+
+static size_t
+policy_flush_from(enum policy_origin origin)
 {
 	size_t	n;
 
@@ -217,8 +338,23 @@ policy_flush(void)
 	whitelist_observe(wl, observer, observer_arg);
 	if (observer != NULL)
 		observer(NULL, WL_CH_REMOVE, observer_arg);
+	notify(POLICY_FLUSHED, NULL, NULL, origin);
 	whitelist_changed();
 	return n;
+}
+
+/* mxallowctl flush: returns how many entries were removed. */
+size_t
+policy_flush(void)
+{
+	return policy_flush_from(POLICY_LOCAL);
+}
+
+/* A peer flushed: the same here. */
+size_t
+policy_peer_flush(void)
+{
+	return policy_flush_from(POLICY_PEER);
 }
 
 /*
@@ -316,7 +452,7 @@ policy_count(void)
 void
 policy_log_stats(void)
 {
-	char	line[1024];
+	char	line[CTL_STATS_MAX];
 
 	if (wl == NULL)
 		return;

@@ -25,6 +25,7 @@
 #include <arpa/inet.h>
 
 #include <stdio.h>
+#include <string.h>
 
 #include "mxallowd.h"
 #include "config.h"
@@ -93,6 +94,21 @@ conf_print(FILE *fp, const struct mxallowd_conf *conf)
 	}
 	for (i = 0; i < conf->nspf; i++)
 		fprintf(fp, "allowlist-spf %s\n", conf->spf[i]);
+	if (conf->redis_addr.af != 0)
+		fprintf(fp, conf->redis_addr.af == AF_INET6 ?
+		    "redis redis://%s%s[%s]:%d/%d\n" :
+		    "redis redis://%s%s%s:%d/%d\n", conf->redis_user,
+		    conf->redis_user[0] != '\0' ? "@" : "",
+		    mxaddr_ntop(&conf->redis_addr, buf, sizeof(buf)),
+		    conf->redis_port, conf->redis_db);
+	if (conf->redis_password_file[0] != '\0')
+		fprintf(fp, "redis-password-file %s\n",
+		    conf->redis_password_file);
+	if (conf->redis_addr.af != 0 ||
+	    strcmp(conf->redis_prefix, DEFAULT_REDIS_PREFIX) != 0)
+		fprintf(fp, "redis-prefix %s\n", conf->redis_prefix);
+	if (conf->redis_name[0] != '\0')
+		fprintf(fp, "redis-name %s\n", conf->redis_name);
 	for (i = 0; i < nitems(flags); i++)
 		if (conf->opts & flags[i].opt)
 			fprintf(fp, "%s\n", flags[i].name);

@@ -34,12 +34,13 @@ void
 stats_format(char *buf, size_t len, size_t entries, size_t evicted)
 {
 	unsigned long long	qdrop = 0, udrop = 0;
+	int			n;
 
 #ifdef __linux__
 	nfqueue_kernel_drops(&qdrop, &udrop);
 	nftsync_stats();
 #endif
-	snprintf(buf, len, "fake-hits=%llu whitelisted=%llu admitted=%llu "
+	n = snprintf(buf, len, "fake-hits=%llu whitelisted=%llu admitted=%llu "
 	    "allowlisted=%llu blocked=%llu other=%llu malformed=%llu cut=%llu "
 	    "resets=%llu "
 	    "reset-errors=%llu entries=%zu evicted=%zu whitelist-full=%llu "
@@ -62,4 +63,7 @@ stats_format(char *buf, size_t len, size_t entries, size_t evicted)
 	    stats.nflog_logged > stats.nflog_records ?
 	    stats.nflog_logged - stats.nflog_records : 0,
 	    stats.nflog_enobufs);
+	/* The shared whitelist's, when there is one. */
+	if (n > 0 && (size_t)n < len)
+		peers_format_stats(buf + n, len - n);
 }

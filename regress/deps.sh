@@ -5,12 +5,27 @@ set -e
 PKGS="build-essential pkg-config clang libevent-dev libc-ares-dev libpcap-dev
     libnetfilter-queue-dev libmnl-dev libnftnl-dev libbsd-dev mandoc iptables
     iproute2 netcat-openbsd util-linux procps dnsmasq-base tcpdump valgrind gdb
-    nftables jq debhelper dpkg-dev lintian"
+    nftables jq debhelper dpkg-dev lintian libhiredis-dev redis-server"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 	    missing="$missing $p"
 done
+# Postfix, the real sender of regress/netns/postfix.sh, run there in a
+# namespace with its own configuration.  Installed with "No configuration",
+# so that it sets up no mail system of the host, and only where no other
+# MTA is installed, which apt would remove for it.
+if ! dpkg-query -W -f='${Status}' postfix 2>/dev/null | grep -q 'ok installed'; then
+	if dpkg-query -W -f='${Status} ${Provides}\n' 2>/dev/null |
+	    grep 'ok installed' | grep -q mail-transport-agent; then
+		echo "not installing postfix: another MTA is installed" \
+		    "(regress/netns/postfix.sh will skip)"
+	else
+		missing="$missing postfix"
+		echo "postfix postfix/main_mailer_type select No configuration" |
+		    debconf-set-selections
+	fi
+fi
 if [ -n "$missing" ]; then
 	echo "deps.sh: installing:$missing"
 	# Another apt or dpkg (unattended-upgrades, a second shell) may hold
@@ -29,6 +44,14 @@ if [ -n "$missing" ]; then
 			echo "deps.sh: $p did not install" >&2
 			exit 1
 		}
+	done
+	# The tests start their own servers in namespaces: the system services
+	# these packages enable are stopped and disabled, when we installed them.
+	for svc in redis-server postfix; do
+		case " $missing " in *" $svc "*) ;; *) continue ;; esac
+		if [ -d /run/systemd/system ]; then
+			systemctl disable --now "$svc" >/dev/null 2>&1 || true
+		fi
 	done
 	echo "deps.sh: done"
 else

@@ -174,7 +174,8 @@ need_user() {
 	fi
 }
 
-# A configuration the daemon can start with; chroot inside the scratch dir.
+# write_conf [LINE...]: a configuration the daemon can start with, chroot
+# inside the scratch dir, plus the LINEs.  Its path on stdout.
 write_conf() {
 	cat >"$SCRATCH/mxallowd.conf" <<CONF
 fake-mailserver 192.0.2.10
@@ -190,5 +191,11 @@ control-socket $SCRATCH/control.sock
 # Nor the system's whitelist.
 state-file $SCRATCH/state
 CONF
+	printf '%s\n' "$@" >>"$SCRATCH/mxallowd.conf"
 	echo "$SCRATCH/mxallowd.conf"
 }
+
+# A Redis server for the shared whitelist that nothing answers on (a
+# documentation address, no route in the test's namespace): sync runs,
+# and tries again and again.
+REDIS_NOWHERE="redis redis://192.0.2.40/0"

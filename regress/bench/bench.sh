@@ -19,7 +19,8 @@
 # set); a perf profile of the daemon under the drop-heavy flood, when perf
 # works.  For c and d also: how long a new source waits, after its SYN
 # to the fake MX, to be admitted at the real MX (synflood -f); for d what
-# NFLOG lost during each flood.
+# NFLOG lost during each flood.  Last, the shared whitelist through Redis
+# (bench_redis.sh, a lab of its own).
 #
 # Writes regress/bench/results/ (results.md, chart.png, raw.txt, the data
 # and profile files) and the figures block of BENCHMARKS.md.  Every flood is
@@ -780,5 +781,9 @@ lab_down
 report
 chart
 update_benchmarks_md
+# The shared whitelist: a site of its own, a script of its own.
+say "the shared whitelist (Redis)"
+BENCH_RESULTS=$RESULTS bash "$BENCH/bench_redis.sh" ||
+    say "the shared whitelist's benchmark failed"
 say "done: $RESULTS/results.md"
 cat "$RESULTS/results.md"

@@ -161,18 +161,20 @@ lab__wait_listening() {
 	wait_until 30 lab__said "$1" && grep -q '^listening' "$1"
 }
 
-# lab__watchdog OWNER SERVER CLIENT DIR DNS: runs detached; cleans up after
-# OWNER.  DNS is the name lab_dns_up would use, whether it ran or not.
+# lab__watchdog OWNER DIR NS...: runs detached; cleans up after OWNER: the
+# namespaces (lab_up passes the name lab_dns_up would use, whether it ran
+# or not) and the lab's directory.
 lab__watchdog() {
-	local owner=$1 end=$(( $(date +%s) + LAB_MAX_SECONDS ))
+	local owner=$1 dir=$2 end=$(( $(date +%s) + LAB_MAX_SECONDS )) ns
+	shift 2
 	while [ "$(date +%s)" -lt "$end" ]; do
 		kill -0 "$owner" 2>/dev/null || break
 		sleep 0.25
 	done
-	lab__kill_ns "$5"
-	lab__kill_ns "$2"
-	lab__kill_ns "$3"
-	case $4 in /tmp/mxallowd-lab.*) rm -rf "$4" ;; esac
+	for ns; do
+		lab__kill_ns "$ns"
+	done
+	case $dir in /tmp/mxallowd-lab.*) rm -rf "$dir" ;; esac
 }
 
 lab__exit() {
@@ -263,8 +265,8 @@ lab_up() {
 	ip netns add "$LAB_CLIENT" || { lab_down; return 1; }
 	# Detached (a grandchild): a bare `wait` in a test does not wait for it.
 	owner=$BASHPID
-	LAB_WATCHDOG=$(lab__watchdog "$owner" "$LAB_SERVER" "$LAB_CLIENT" \
-	    "$LAB_DIR" "$LAB_DNS_NAME" </dev/null >/dev/null 2>&1 & echo $!)
+	LAB_WATCHDOG=$(lab__watchdog "$owner" "$LAB_DIR" "$LAB_DNS_NAME" \
+	    "$LAB_SERVER" "$LAB_CLIENT" </dev/null >/dev/null 2>&1 & echo $!)
 
 	{
 		lab__ns_init "$LAB_SERVER" && lab__ns_init "$LAB_CLIENT" &&
@@ -375,6 +377,8 @@ lab_down() {
 	lab__kill_pids $LAB_PIDS
 	LAB_PIDS=
 	lab_dns_stop
+	lab_redis_stop
+	lab__site_down
 	LAB_QUEUE_RULES=()
 	[ -n "$LAB_DNS_NAME" ] && lab__kill_ns "$LAB_DNS_NAME"
 	LAB_DNS='' LAB_DNS_NAME=''
@@ -488,7 +492,7 @@ lab_dns_start() {
 	    --log-facility="$LAB_DNS_LOG" "$@" </dev/null >/dev/null 2>"$err" &
 	LAB_DNS_PIDS=$!
 	if ! lab__dns_wait_answer; then
-		lab__log "dnsmasq: $(tail -3 "$err" "$LAB_DNS_LOG")"
+		lab__log "dnsmasq: $(tail -n 3 "$err" "$LAB_DNS_LOG")"
 		lab_dns_stop
 		return 1
 	fi
@@ -516,4 +520,263 @@ lab_dns_fake() {
 			return 1
 		fi
 	done
+}
+
+# --- a site of several hosts ------------------------------------------------
+#
+# For the shared whitelist (instead of lab_up): CLIENT, and one namespace per
+# host, all on one bridge that lives in a namespace of its own (SWITCH):
+#
+#   CLIENT  203.0.113.5 .6 198.51.100.7 2001:db8:1::5 ::6 2001:db8:2::7
+#   A       192.0.2.10/24 2001:db8::10/64      (say: the fake MX)
+#   B       192.0.2.20/24 2001:db8::20/64      (say: a real MX)
+#   ...     whatever lab_site_up is given
+#
+# Every host has on-link routes to the senders' ranges and CLIENT to
+# 192.0.2.0/24 and 2001:db8::/64, so that any host reaches any other and
+# every sender reaches every host.
+#
+#   lab_site_up NAME=ADDR/LEN[,ADDR/LEN...]...
+#				create the site (tears down a previous lab);
+#				exports LAB_NS_<NAME>, each host's namespace
+#   lab_in NAME CMD...		run CMD in host NAME
+#   lab_site_queue NAME NUM ADDR...
+#				in NAME, new SYNs to port 25 for each ADDR go
+#				to NFQUEUE NUM (the rules go with the host)
+#   lab_site_listen NAME [SECONDS]
+#				mxprobe listen on 0.0.0.0 and :: port 25 in NAME
+#   lab_site_unlisten NAME	stop them (the host's mail server goes down)
+#
+# A Redis server on one of the hosts:
+#
+#   lab_redis_start NAME "ADDR..." CONFLINE...
+#				redis-server in NAME, on the ADDRs (redis-cli
+#				uses the first) port 6379, its own
+#				configuration in LAB_DIR (no persistence, its
+#				directory in LAB_DIR, the default user's
+#				password LAB_REDIS_ADMIN) plus the CONFLINEs;
+#				returns once it answers
+#   lab_redis_stop		kill it (by PID)
+#   lab_redis_cli ARGS...	redis-cli, as the default user, from NAME
+#
+# The site's namespaces go with lab_down and with the watchdog.
+
+LAB_SITE=()		# NAME=NAMESPACE of each host
+LAB_SWITCH=''
+LAB_SITE_LISTEN=()	# NAME=PID... of lab_site_listen
+LAB_REDIS_PID='' LAB_REDIS_NS='' LAB_REDIS_ADDR=''
+export LAB_REDIS_ADMIN=admin-secret-$$
+LAB_REDIS_SERVER=${LAB_REDIS_SERVER:-redis-server}
+LAB_REDIS_CLI=${LAB_REDIS_CLI:-redis-cli}
+
+lab__site_down() {
+	local h
+	for h in "${LAB_SITE_LISTEN[@]}"; do
+		# shellcheck disable=SC2086	# a list of PIDs
+		lab__kill_pids ${h#*=}
+	done
+	LAB_SITE_LISTEN=()
+	for h in "${LAB_SITE[@]}"; do
+		lab__kill_ns "${h#*=}"
+	done
+	LAB_SITE=()
+	[ -n "$LAB_SWITCH" ] && lab__kill_ns "$LAB_SWITCH"
+	LAB_SWITCH=''
+}
+
+# lab__site_ns NAME: the namespace of host NAME.
+lab__site_ns() {
+	local h
+	for h in "${LAB_SITE[@]}"; do
+		[ "${h%%=*}" = "$1" ] && { echo "${h#*=}"; return 0; }
+	done
+	lab__log "no host $1 in the site"
+	return 1
+}
+
+lab_in() {
+	local ns
+	ns=$(lab__site_ns "$1") || return 1
+	shift
+	ip netns exec "$ns" "$@"
+}
+
+# lab__site_link NS PORT: NS's veth, on the switch as PORT.
+lab__site_link() {
+	ip link add name "$LAB_IF" netns "$1" type veth \
+	    peer name "$2" netns "$LAB_SWITCH" &&
+	ip -n "$LAB_SWITCH" link set "$2" master br0 &&
+	ip -n "$LAB_SWITCH" link set "$2" up &&
+	ip -n "$1" link set "$LAB_IF" up
+}
+
+# lab__site_host NS ADDRS: the addresses (comma-separated) and the routes
+# to the senders.
+lab__site_host() {
+	local a
+	for a in ${2//,/ }; do
+		case $a in
+		*:*) ip -n "$1" addr add "$a" dev "$LAB_IF" nodad || return 1 ;;
+		*) ip -n "$1" addr add "$a" dev "$LAB_IF" || return 1 ;;
+		esac
+	done
+	ip -n "$1" route add 203.0.113.0/24 dev "$LAB_IF" &&
+	ip -n "$1" route add 198.51.100.0/24 dev "$LAB_IF" &&
+	ip -n "$1" -6 route add 2001:db8:1::/64 dev "$LAB_IF" &&
+	ip -n "$1" -6 route add 2001:db8:2::/64 dev "$LAB_IF"
+}
+
+lab__site_client() {
+	local a
+	for a in "$LAB_SRC4A/24" "$LAB_SRC4B/24" "$LAB_SRC4C/24"; do
+		ip -n "$LAB_CLIENT" addr add "$a" dev "$LAB_IF" || return 1
+	done
+	for a in "$LAB_SRC6A/64" "$LAB_SRC6B/64" "$LAB_SRC6C/64"; do
+		ip -n "$LAB_CLIENT" addr add "$a" dev "$LAB_IF" nodad || return 1
+	done
+	ip -n "$LAB_CLIENT" route add 192.0.2.0/24 dev "$LAB_IF" &&
+	ip -n "$LAB_CLIENT" -6 route add 2001:db8::/64 dev "$LAB_IF"
+}
+
+# lab__site_build SPEC...: the switch, CLIENT's and each host's link.
+lab__site_build() {
+	local spec ns i=0
+	ip -n "$LAB_SWITCH" link add br0 type bridge mcast_snooping 0 &&
+	ip -n "$LAB_SWITCH" link set br0 up &&
+	lab__site_link "$LAB_CLIENT" p0 && lab__site_client || return 1
+	for spec; do
+		i=$((i + 1))
+		ns=$(lab__site_ns "${spec%%=*}") &&
+		lab__site_link "$ns" "p$i" &&
+		lab__site_host "$ns" "${spec#*=}" || return 1
+	done
+}
+
+lab_site_up() {
+	local owner suffix=$BASHPID spec name ns all=()
+
+	[ "$(id -u)" -eq 0 ] || { lab__log "needs root"; return 1; }
+	[ -x "$LAB_MXPROBE" ] ||
+	    { lab__log "$LAB_MXPROBE missing: make regress/tools/mxprobe"; return 1; }
+	lab_down
+	lab__trap
+	export LAB_CLIENT=mxc-$suffix
+	LAB_SWITCH=mxw-$suffix
+	LAB_DIR=$(mktemp -d /tmp/mxallowd-lab.XXXXXX) || return 1
+	export LAB_DIR
+	for spec; do
+		name=${spec%%=*}
+		LAB_SITE+=("$name=mx$name-$suffix")
+		all+=("mx$name-$suffix")
+		export "LAB_NS_$name=mx$name-$suffix"
+	done
+	all+=("$LAB_CLIENT" "$LAB_SWITCH")
+	for ns in "${all[@]}"; do
+		lab__kill_ns "$ns"
+	done
+	owner=$BASHPID
+	LAB_WATCHDOG=$(lab__watchdog "$owner" "$LAB_DIR" "${all[@]}" \
+	    </dev/null >/dev/null 2>&1 & echo $!)
+	for ns in "${all[@]}"; do
+		ip netns add "$ns" && lab__ns_init "$ns" ||
+		    { lab__log "lab_site_up: $ns"; lab_down; return 1; }
+	done
+	lab__site_build "$@" ||
+	    { lab__log "lab_site_up failed"; lab_down; return 1; }
+	for ns in "${all[@]}"; do
+		[ "$ns" = "$LAB_SWITCH" ] && continue
+		lab__wait_up "$ns" || { lab_down; return 1; }
+		lab__no_tentative "$LAB_IF" "$ns" || { lab_down; return 1; }
+	done
+	LAB_SERVER=${all[0]} lab__pick_iptables || { lab_down; return 1; }
+}
+
+lab_site_queue() {
+	local name=$1 num=$2 ns a ipt
+	ns=$(lab__site_ns "$name") || return 1
+	shift 2
+	for a; do
+		case $a in *:*) ipt=$LAB_IPT6 ;; *) ipt=$LAB_IPT4 ;; esac
+		ip netns exec "$ns" "$ipt" -w 5 -A INPUT -p tcp --syn --dport 25 \
+		    -d "$a" -j NFQUEUE --queue-num "$num" || return 1
+	done
+}
+
+lab_site_unlisten() {
+	local i h=()
+	for i in "${LAB_SITE_LISTEN[@]}"; do
+		if [ "${i%%=*}" = "$1" ]; then
+			# shellcheck disable=SC2086	# a list of PIDs
+			lab__kill_pids ${i#*=}
+		else
+			h+=("$i")
+		fi
+	done
+	LAB_SITE_LISTEN=("${h[@]}")
+}
+
+lab_site_listen() {
+	local name=$1 secs=${2:-$LAB_LISTEN_SECONDS} ns a out pids=''
+	ns=$(lab__site_ns "$name") || return 1
+	lab_site_unlisten "$name"
+	for a in 0.0.0.0 ::; do
+		out=$LAB_DIR/listen-$name-${a//[.:]/_}.out
+		: >"$out"
+		ip netns exec "$ns" "$LAB_MXPROBE" listen -T "$secs" "$a" 25 \
+		    >"$out" 2>&1 &
+		pids="$pids $!"
+		if ! lab__wait_listening "$out"; then
+			lab__log "listener on $a in $name: $(cat "$out")"
+			LAB_SITE_LISTEN+=("$name=$pids")
+			return 1
+		fi
+	done
+	LAB_SITE_LISTEN+=("$name=$pids")
+}
+
+lab_redis_cli() {
+	[ -n "$LAB_REDIS_NS" ] || { lab__log "lab_redis_cli: no Redis"; return 1; }
+	ip netns exec "$LAB_REDIS_NS" "$LAB_REDIS_CLI" -h "$LAB_REDIS_ADDR" \
+	    --no-auth-warning -a "$LAB_REDIS_ADMIN" "$@"
+}
+
+lab_redis_stop() {
+	[ -n "$LAB_REDIS_PID" ] && lab__kill_pids "$LAB_REDIS_PID"
+	LAB_REDIS_PID=''
+	return 0
+}
+
+lab_redis_start() {
+	local name=$1 addrs=$2 conf end
+	shift 2
+	command -v "$LAB_REDIS_SERVER" >/dev/null ||
+	    { lab__log "$LAB_REDIS_SERVER missing: regress/deps.sh"; return 1; }
+	lab_redis_stop
+	LAB_REDIS_NS=$(lab__site_ns "$name") || return 1
+	LAB_REDIS_ADDR=${addrs%% *}
+	mkdir -p "$LAB_DIR/redis"
+	conf=$LAB_DIR/redis/redis.conf
+	{
+		echo "bind $addrs"
+		echo "port 6379"
+		echo "daemonize no"
+		echo "dir $LAB_DIR/redis"
+		echo "save \"\""
+		echo "appendonly no"
+		echo "logfile \"\""
+		echo "requirepass $LAB_REDIS_ADMIN"
+		printf '%s\n' "$@"
+	} >"$conf"
+	ip netns exec "$LAB_REDIS_NS" "$LAB_REDIS_SERVER" "$conf" \
+	    </dev/null >>"$LAB_DIR/redis/redis.log" 2>&1 &
+	LAB_REDIS_PID=$!
+	end=$((SECONDS + 30))
+	while ((SECONDS < end)); do
+		[ "$(lab_redis_cli ping 2>/dev/null)" = PONG ] && return 0
+		kill -0 "$LAB_REDIS_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	lab__log "redis-server does not answer: $(tail -5 "$LAB_DIR/redis/redis.log")"
+	lab_redis_stop
+	return 1
 }

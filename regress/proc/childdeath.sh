@@ -4,14 +4,15 @@
 source "$(dirname "$0")/../lib.sh"
 scratch
 need_user
-conf=$(write_conf)
+conf=$(write_conf "$REDIS_NOWHERE")
 
-for role in capture resolver; do
+for role in capture resolver sync; do
 	start_for_child "$conf" $role || continue
 	victim=$VICTIM other=$OTHER
 	kill -KILL "$victim"
-	check "kill -9 $role: parent and the other child exit" \
-	    wait_gone_ms 2000 "$DAEMON_PID" "$other"
+	# shellcheck disable=SC2086	# a list of PIDs
+	check "kill -9 $role: parent and the other children exit" \
+	    wait_gone_ms 2000 "$DAEMON_PID" $other
 	wait "$DAEMON_PID"; rc=$?
 	DAEMON_PID=
 	check "kill -9 $role: parent exits non-zero (status $rc)" test $rc -ne 0
@@ -28,4 +29,4 @@ kids=$(children_of "$DAEMON_PID")
 kill -KILL "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null
 DAEMON_PID=
-check "kill -9 parent: both children exit" wait_gone_ms 1000 $kids
+check "kill -9 parent: the children exit" wait_gone_ms 1000 $kids

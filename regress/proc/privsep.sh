@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# The three processes, as /proc sees them: titles, users, capabilities,
-# no_new_privs, capture's empty root; and a clean stop on SIGTERM / SIGINT.
+# The processes, as /proc sees them: titles, users, capabilities,
+# no_new_privs, the children's empty root; and a clean stop on SIGTERM /
+# SIGINT.  With a Redis server configured there are four (sync, the
+# shared whitelist's); without one, three.
 source "$(dirname "$0")/../lib.sh"
 scratch
 need_user
 
 uid=$(id -u _mxallowd)
 gid=$(id -g _mxallowd)
-conf=$(write_conf)
+conf=$(write_conf "$REDIS_NOWHERE")
 
 check "chroot dir absent before start" test ! -e "$SCRATCH/empty"
 start_daemon "$conf" -v
@@ -19,11 +21,13 @@ pass "daemon starts and reports startup complete"
 
 capture=$(child_with_title "$DAEMON_PID" capture)
 resolver=$(child_with_title "$DAEMON_PID" resolver)
+sync=$(child_with_title "$DAEMON_PID" sync)
 check "capture process titled 'mxallowd: capture'" test -n "$capture"
 check "resolver process titled 'mxallowd: resolver'" test -n "$resolver"
+check "sync process titled 'mxallowd: sync'" test -n "$sync"
 check "parent titled 'mxallowd: parent'" \
     grep -q '^mxallowd: parent' <(tr '\0' ' ' </proc/$DAEMON_PID/cmdline)
-check "exactly two children" test "$(children_of "$DAEMON_PID" | wc -l)" -eq 2
+check "exactly three children with Redis" test "$(children_of "$DAEMON_PID" | wc -l)" -eq 3
 check "parent runs as root" test "$(status_field "$DAEMON_PID" Uid)" = "0 0 0 0"
 # NET_ADMIN, KILL, SETUID, SETGID, SYS_CHROOT: see limit_parent_capabilities().
 check "parent keeps only the capabilities it needs (CapEff $(status_field "$DAEMON_PID" CapEff))" \
@@ -31,7 +35,7 @@ check "parent keeps only the capabilities it needs (CapEff $(status_field "$DAEM
 check "parent's bounding set is cut to match" \
     test "$(status_field "$DAEMON_PID" CapBnd)" = 00000000000410e0
 
-for role in capture resolver; do
+for role in capture resolver sync; do
 	pid=${!role}
 	[ -n "$pid" ] || continue
 	check "$role: uid is _mxallowd (real, effective, saved, fs)" \
@@ -55,18 +59,22 @@ check "capture's working directory is its root" \
     test "$(readlink /proc/$capture/cwd)" = "$SCRATCH/empty"
 check "resolver's root is the chroot dir too" \
     test "$(readlink /proc/$resolver/root)" = "$SCRATCH/empty"
+check "sync's root is the chroot dir too" \
+    test "$(readlink /proc/$sync/root)" = "$SCRATCH/empty"
+check "sync's working directory is its root" \
+    test "$(readlink /proc/$sync/cwd)" = "$SCRATCH/empty"
 
 check "SIGUSR1 logs the processes" kill -USR1 "$DAEMON_PID"
 check "SIGUSR1 output names capture" wait_log "capture process pid $capture, ready" 2
 check "daemon survives SIGUSR1" test -d /proc/$DAEMON_PID
 
-# SIGTERM: all three gone within one second, exit status 0.
+# SIGTERM: all four gone within one second, exit status 0.
 start=$(date +%s%N)
 kill -TERM "$DAEMON_PID"
-if wait_gone_ms 1000 "$DAEMON_PID" "$capture" "$resolver"; then
-	pass "SIGTERM stops all three ($(( ($(date +%s%N) - start) / 1000000 )) ms)"
+if wait_gone_ms 1000 "$DAEMON_PID" "$capture" "$resolver" "$sync"; then
+	pass "SIGTERM stops all four ($(( ($(date +%s%N) - start) / 1000000 )) ms)"
 else
-	fail "SIGTERM stops all three within $GONE_MS ms"
+	fail "SIGTERM stops all four within $GONE_MS ms"
 fi
 wait "$DAEMON_PID"; rc=$?
 DAEMON_PID=
@@ -75,9 +83,12 @@ check "log says terminated" grep -q 'parent: terminated' "$DAEMON_LOG"
 check "no error logged on a clean stop" \
     test -z "$(grep -E 'exiting on error|terminated by signal|exited with status' "$DAEMON_LOG")"
 
-# SIGINT does the same.
+# SIGINT does the same; and without Redis there is no sync process.
+conf=$(write_conf)
 start_daemon "$conf"
 wait_log 'startup complete' || fail "restart for SIGINT"
+check "exactly two children without Redis" test "$(children_of "$DAEMON_PID" | wc -l)" -eq 2
+check "no sync process without Redis" test -z "$(child_with_title "$DAEMON_PID" sync)"
 capture=$(child_with_title "$DAEMON_PID" capture)
 resolver=$(child_with_title "$DAEMON_PID" resolver)
 kill -INT "$DAEMON_PID"
@@ -89,9 +100,11 @@ check "exit status 0 after SIGINT" test $rc -eq 0
 
 # The children hold nothing but their own sockets: capture only unix ones,
 # the resolver also its DNS sockets (evdns' UDP sockets, unbound until the
-# first query, so in no table yet); never the parent's nfqueue netlink or raw
+# first query, so in no table yet), sync its TCP sockets to Redis; never the
+# parent's nfqueue netlink or raw
 # sockets, and nothing the daemon was started with, such as a descriptor of
 # "/" that would let capture fchdir out of its chroot.
+conf=$(write_conf "$REDIS_NOWHERE")
 exec 9</
 start_daemon "$conf"
 exec 9<&-
@@ -109,7 +122,7 @@ in_table() {
 	return 1
 }
 sleep 0.3	# the resolver sets up its DNS sockets after startup
-for role in capture resolver; do
+for role in capture resolver sync; do
 	pid=$(child_with_title "$DAEMON_PID" "$role")
 	bad=
 	for fd in /proc/$pid/fd/*; do
@@ -122,6 +135,9 @@ for role in capture resolver; do
 			in_table "$inode" $pid unix && continue
 			[ $role = resolver ] && ! in_table "$inode" $pid \
 			    netlink raw raw6 packet tcp tcp6 && continue
+			# sync: its TCP connections to Redis, nothing else.
+			[ $role = sync ] && ! in_table "$inode" $pid \
+			    netlink raw raw6 packet udp udp6 && continue
 			bad="$bad $link" ;;
 		*)	bad="$bad $link" ;;
 		esac
@@ -130,4 +146,7 @@ for role in capture resolver; do
 done
 parent_netlink=$(for fd in /proc/$DAEMON_PID/fd/*; do readlink "$fd"; done | grep -c socket)
 check "the parent holds the queue and raw sockets ($parent_netlink sockets)" test "$parent_netlink" -ge 4
+check "the parent holds no TCP socket of sync's" test -z "$(for fd in /proc/$DAEMON_PID/fd/*; do
+	l=$(readlink "$fd"); i=${l#socket:[}; i=${i%]}
+	[ "$l" != "$i" ] && in_table "$i" $DAEMON_PID tcp tcp6 && echo "$l"; done)"
 kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"; DAEMON_PID=

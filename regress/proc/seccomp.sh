@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The children's seccomp filters, as /proc and the daemon show them: both
-# children filtered (mode 2), the parent not; then a real forbidden call
+# The children's seccomp filters, as /proc and the daemon show them: every
+# child filtered (mode 2), the parent not; then a real forbidden call
 # inside a running child, injected with gdb through ptrace (the daemon has
 # no trigger of its own): the child dies of SIGSYS, the parent says so and
-# exits 1 within a bounded time, the other child too, nothing is left.
+# exits 1 within a bounded time, the other children too, nothing is left.
+# sync runs with a Redis server configured (one that is never reached).
 source "$(dirname "$0")/../lib.sh"
 scratch
 need_user
-conf=$(write_conf)
+conf=$(write_conf "$REDIS_NOWHERE")
 
 if ! command -v gdb >/dev/null; then
 	fail "gdb missing: run regress/deps.sh first"
@@ -17,8 +18,9 @@ fi
 GDB=(env -u DEBUGINFOD_URLS timeout 60 gdb -nx -batch
     -iex 'set debuginfod enabled off' -ex 'set confirm off')
 
-# socket(AF_PACKET, SOCK_RAW, 0): neither child may open one (the resolver
-# may open UDP sockets, so this also tries its argument check).  The call's
+# socket(AF_PACKET, SOCK_RAW, 0): no child may open one (the resolver may
+# open UDP sockets and sync TCP ones, so this also tries their argument
+# checks).  The call's
 # number for this architecture, from the system's headers.
 nr_socket=$(printf '#include <sys/syscall.h>\nSYS_socket\n' |
     ${CC:-cc} -E -P -x c - | tail -1)
@@ -44,7 +46,7 @@ case $nr_socket in
 ''|*[!0-9]*) fail "no number for socket(2): '$nr_socket'"; injection=no ;;
 esac
 
-for role in capture resolver; do
+for role in capture resolver sync; do
 	start_for_child "$conf" $role || continue
 	victim=$VICTIM other=$OTHER
 	if [ $role = capture ]; then	# once is enough for the parent
@@ -70,11 +72,12 @@ for role in capture resolver; do
 		fail "$role: the injected socket(AF_PACKET) kills it with SIGSYS"
 		sed 's/^/    /' <<<"$out" | tail -5
 	fi
+	# shellcheck disable=SC2086	# a list of PIDs
 	if wait_gone_ms 3000 "$DAEMON_PID" "$victim" $other; then
-		pass "$role: parent and the other child gone" \
+		pass "$role: parent and the other children gone" \
 		    "($(( ($(date +%s%N) - t0) / 1000000 )) ms)"
 	else
-		fail "$role: parent and the other child gone within 3 s"
+		fail "$role: parent and the other children gone within 3 s"
 	fi
 	wait "$DAEMON_PID"; rc=$?
 	DAEMON_PID=

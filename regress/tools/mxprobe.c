@@ -235,42 +235,14 @@ do_connect(int argc, char **argv)
 static int
 do_listen(int argc, char **argv)
 {
-	union sockaddr_any	 addr;
-	socklen_t		 len;
-	long			 seconds = LISTEN_SECONDS, end;
+	long			 seconds, end;
 	unsigned long		 accepted = 0;
-	int			 ch, s, c, on = 1;
+	int			 s, c;
 
-	while ((ch = getopt(argc, argv, "T:")) != -1) {
-		switch (ch) {
-		case 'T':
-			seconds = number(optarg, 1, LISTEN_SECONDS_MAX,
-			    "seconds");
-			break;
-		default:
-			usage();
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc != 2)
+	if ((seconds = listen_args(argc, argv, LISTEN_SECONDS,
+	    LISTEN_SECONDS_MAX, &argv)) == 0)
 		usage();
-
-	len = parse_addr(argv[0], argv[1], 0, &addr);
-	s = socket(addr.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    IPPROTO_TCP);
-	if (s == -1)
-		errorx("socket: %s", strerror(errno));
-	if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
-		errorx("setsockopt SO_REUSEADDR: %s", strerror(errno));
-	/* "::" takes IPv6 only, so that "0.0.0.0" can listen beside it. */
-	if (addr.sa.sa_family == AF_INET6 && setsockopt(s, IPPROTO_IPV6,
-	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
-		errorx("setsockopt IPV6_V6ONLY: %s", strerror(errno));
-	if (bind(s, &addr.sa, len) == -1)
-		errorx("bind %s port %s: %s", argv[0], argv[1], strerror(errno));
-	if (listen(s, 128) == -1)
-		errorx("listen: %s", strerror(errno));
+	s = tcp_listen(argv[0], argv[1], 128);
 	printf("listening %s %s\n", argv[0], argv[1]);
 	fflush(stdout);
 

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "toolutil.h"
 
@@ -92,6 +93,55 @@ parse_addr(const char *addr, const char *portstr, long minport,
 		return sizeof(sa->sin6);
 	}
 	errorx("address %s: not an IPv4 or IPv6 address", addr);
+}
+
+/*
+ * A listener's command line: [-T seconds] addr port.  The seconds (dflt,
+ * at most max); *argvp moves to addr; 0 when the line is wrong.
+ */
+long
+listen_args(int argc, char **argv, long dflt, long max, char ***argvp)
+{
+	long	seconds = dflt;
+	int	ch;
+
+	while ((ch = getopt(argc, argv, "T:")) != -1) {
+		if (ch != 'T')
+			return 0;
+		seconds = number(optarg, 1, max, "seconds");
+	}
+	if (argc - optind != 2)
+		return 0;
+	*argvp = argv + optind;
+	return seconds;
+}
+
+/*
+ * A non-blocking TCP socket listening on addr and port; exits on failure.
+ * "::" takes IPv6 only, so that "0.0.0.0" can listen beside it.
+ */
+int
+tcp_listen(const char *addr, const char *port, int backlog)
+{
+	union sockaddr_any	a;
+	socklen_t		len;
+	int			s, on = 1;
+
+	len = parse_addr(addr, port, 0, &a);
+	s = socket(a.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    IPPROTO_TCP);
+	if (s == -1)
+		errorx("socket: %s", strerror(errno));
+	if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+		errorx("setsockopt SO_REUSEADDR: %s", strerror(errno));
+	if (a.sa.sa_family == AF_INET6 && setsockopt(s, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		errorx("setsockopt IPV6_V6ONLY: %s", strerror(errno));
+	if (bind(s, &a.sa, len) == -1)
+		errorx("bind %s port %s: %s", addr, port, strerror(errno));
+	if (listen(s, backlog) == -1)
+		errorx("listen: %s", strerror(errno));
+	return s;
 }
 
 long

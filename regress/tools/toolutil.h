@@ -15,9 +15,10 @@
  */
 
 /*
- * What the test tools mxprobe, fakedns and synflood share: their one "error ..."
- * line, numbers and addresses from the command line, a monotonic clock
- * in milliseconds and a wait on one socket with a deadline.  libc only.
+ * What the test tools mxprobe, fakedns, smtpsink and synflood share: their
+ * one "error ..." line, numbers and addresses from the command line, a
+ * listening TCP socket, a monotonic clock in milliseconds and a wait on
+ * one socket with a deadline.  libc only.
  * Needs <sys/types.h>, <sys/socket.h> and <netinet/in.h> first.
  */
 
@@ -39,6 +40,8 @@ void		 errorx(const char *, ...)
 long		 number(const char *, long, long, const char *);
 socklen_t	 parse_addr(const char *, const char *, long,
 		    union sockaddr_any *);
+long		 listen_args(int, char **, long, long, char ***);
+int		 tcp_listen(const char *, const char *, int);
 long		 now_ms(void);
 int		 wait_fd(int, short, long);
 

@@ -17,15 +17,17 @@
 /*
  * Unit tests for the children's seccomp filters (common/seccomp.c): the
  * filter starts with the architecture check; under each child's real
- * filter, in a forked process, what the child does still works and what
- * it must never do (open a file, exec, a packet socket, ptrace, the other
- * child's calls, another ABI) kills the process with SIGSYS.  In a
+ * filter, in a forked process, what the child does still works (sync: a
+ * TCP client's calls, against a listener on loopback) and what it must
+ * never do (open a file, exec, a packet socket, ptrace, listen, the other
+ * children's calls, another ABI) kills the process with SIGSYS.  In a
  * sanitizer build, a sanitizer's report still gets out under the filter.
  */
 
 #include <sys/types.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -69,9 +71,10 @@ main(void)
 #endif
 
 #define MAXINSN		1024
+#define SPINS_MAX	100000000L	/* non-blocking retries on loopback */
 
 static const struct syscall_policy *const policies[] = {
-	&seccomp_capture, &seccomp_resolver
+	&seccomp_capture, &seccomp_resolver, &seccomp_sync
 };
 
 /* An empty directory: the forked process's root, and what it tries to open. */
@@ -303,6 +306,72 @@ resolver_calls(void *arg)
 	step(close(t) == 0, 18);
 }
 
+/* The test's TCP listener on loopback, and its address. */
+struct tcp_rx {
+	int			fd;
+	struct sockaddr_in	sin;
+};
+
+/* The next byte from s, by recv(2) or read(2), in bounded spins. */
+static char
+spin_byte(int s, int use_recv)
+{
+	char	c = 0;
+	long	spins;
+	ssize_t	n;
+
+	for (spins = 0; spins < SPINS_MAX; spins++) {
+		n = use_recv ? recv(s, &c, 1, 0) : read(s, &c, 1);
+		if (n != -1 || errno != EAGAIN)
+			break;
+	}
+	return c;
+}
+
+/*
+ * What hiredis does to reach Redis, as the sync process runs it: a
+ * non-blocking socket, TCP_NODELAY, a connect that completes later, its
+ * outcome from SO_ERROR, a command written and its answer read (write
+ * and read as 0.14 does, send and recv as 1.x does).
+ */
+static void
+sync_calls(void *arg)
+{
+	const struct tcp_rx	*rx = arg;
+	uint8_t			 rnd[16];
+	socklen_t		 len;
+	long			 spins;
+	int			 s, one = 1, err = -1, fl;
+
+	common_calls(NULL);
+	step(getrandom(rnd, sizeof(rnd), 0) == sizeof(rnd), 6);
+	step((s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP)) !=
+	    -1, 7);
+	step((fl = fcntl(s, F_GETFL)) != -1 &&
+	    fcntl(s, F_SETFL, fl | O_NONBLOCK) == 0, 8);
+	step(setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0,
+	    9);
+	step(connect(s, (const struct sockaddr *)&rx->sin, sizeof(rx->sin)) ==
+	    0 || errno == EINPROGRESS, 10);
+	/*
+	 * poll(2) is not the child's to make (the event loop's epoll is):
+	 * bounded spins instead, over loopback a few at most.
+	 */
+	len = sizeof(err);
+	step(getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0,
+	    11);
+	for (spins = 0; spins < SPINS_MAX && send(s, "PING\r\n", 6,
+	    MSG_NOSIGNAL) == -1 && errno == EAGAIN; spins++)
+		;
+	step(spins < SPINS_MAX, 12);
+	step(write(s, "PING\r\n", 6) == 6, 13);
+	step(spin_byte(s, 0) == '+', 15);
+	step(spin_byte(s, 1) == 'P', 16);
+	step(close(s) == 0, 17);
+	step((s = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0)) != -1, 18);
+	step(close(s) == 0, 19);
+}
+
 /* --- the tests --------------------------------------------------------- */
 
 static void
@@ -372,12 +441,52 @@ test_resolver_allowed(void)
 	close(rx.tcp);
 }
 
+/*
+ * sync against a listener of the test's: the listener accepts, reads the
+ * child's bytes and answers "+PONG"; the child checks what it gets.
+ */
+static void
+test_sync_allowed(void)
+{
+	const char	*name = "sync: its own calls work under its filter (TCP "
+			    "to a listener on loopback)";
+	struct tcp_rx	 rx;
+	socklen_t	 len = sizeof(rx.sin);
+	char		 buf[16];
+	int		 status, c = -1;
+	pid_t		 pid;
+
+	memset(&rx, 0, sizeof(rx));
+	rx.sin.sin_family = AF_INET;
+	rx.sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((rx.fd = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
+	    bind(rx.fd, (struct sockaddr *)&rx.sin, len) == -1 ||
+	    getsockname(rx.fd, (struct sockaddr *)&rx.sin, &len) == -1 ||
+	    listen(rx.fd, 1) == -1) {
+		perror("listener");
+		exit(2);
+	}
+	/* The answer is sent before the child asks: it lies in the buffer. */
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		if ((c = accept(rx.fd, NULL, NULL)) == -1 ||
+		    write(c, "+PONG\r\n", 7) != 7 ||
+		    read(c, buf, sizeof(buf)) <= 0)
+			_exit(1);
+		_exit(0);
+	}
+	status = run_restricted(&seccomp_sync, sync_calls, &rx, NULL, 0);
+	waitpid(pid, NULL, 0);
+	check_allowed(name, status);
+	close(rx.fd);
+}
+
 /* One forbidden call, made with syscall(2): its number and arguments. */
 struct forbidden {
 	const char	*what;
 	long		 nr;
 	long		 a[4];
-	int		 capture, resolver;	/* forbidden to which */
+	int		 capture, resolver, sync;	/* forbidden to which */
 };
 
 static void
@@ -475,43 +584,45 @@ main(void)
 	struct forbidden	 f[] = {
 #ifndef SECCOMP_SANITIZERS	/* there it fails: see seccomp.c */
 		{ "openat of a directory", SYS_openat,
-		    { AT_FDCWD, 0, O_RDONLY | O_DIRECTORY }, 1, 1 },
+		    { AT_FDCWD, 0, O_RDONLY | O_DIRECTORY }, 1, 1, 1 },
 #endif
-		{ "mkdirat", SYS_mkdirat, { AT_FDCWD, 0, 0700 }, 1, 1 },
-		{ "unlinkat", SYS_unlinkat, { AT_FDCWD, 0, 0 }, 1, 1 },
-		{ "execve", SYS_execve, { 0, 0, 0 }, 1, 1 },
+		{ "mkdirat", SYS_mkdirat, { AT_FDCWD, 0, 0700 }, 1, 1, 1 },
+		{ "unlinkat", SYS_unlinkat, { AT_FDCWD, 0, 0 }, 1, 1, 1 },
+		{ "execve", SYS_execve, { 0, 0, 0 }, 1, 1, 1 },
 		{ "socket(AF_PACKET)", SYS_socket,
-		    { AF_PACKET, SOCK_RAW, 0 }, 1, 1 },
+		    { AF_PACKET, SOCK_RAW, 0 }, 1, 1, 1 },
 		{ "socket(AF_NETLINK)", SYS_socket,
-		    { AF_NETLINK, SOCK_RAW, 0 }, 1, 1 },
+		    { AF_NETLINK, SOCK_RAW, 0 }, 1, 1, 1 },
 		{ "socket(AF_INET, SOCK_STREAM)", SYS_socket,
-		    { AF_INET, SOCK_STREAM, 0 }, 1, 0 },
+		    { AF_INET, SOCK_STREAM, 0 }, 1, 0, 0 },
 		{ "socket(AF_INET, SOCK_RAW)", SYS_socket,
-		    { AF_INET, SOCK_RAW, IPPROTO_UDP }, 1, 1 },
+		    { AF_INET, SOCK_RAW, IPPROTO_UDP }, 1, 1, 1 },
 		{ "socket(AF_INET6, SOCK_SEQPACKET)", SYS_socket,
-		    { AF_INET6, SOCK_SEQPACKET, 0 }, 1, 1 },
+		    { AF_INET6, SOCK_SEQPACKET, 0 }, 1, 1, 1 },
 		{ "socket(AF_INET6, SOCK_RAW)", SYS_socket,
-		    { AF_INET6, SOCK_RAW, IPPROTO_ICMPV6 }, 1, 1 },
+		    { AF_INET6, SOCK_RAW, IPPROTO_ICMPV6 }, 1, 1, 1 },
 		{ "socket(AF_INET, SOCK_DGRAM)", SYS_socket,
-		    { AF_INET, SOCK_DGRAM, 0 }, 1, 0 },
-		{ "ptrace", SYS_ptrace, { 0, 0, 0 }, 1, 1 },
-		{ "kill", SYS_kill, { 0, 0, 0 }, 1, 1 },
-		{ "setuid", SYS_setuid, { 0, 0, 0 }, 1, 1 },
-		{ "bind", SYS_bind, { -1, 0, 0 }, 1, 1 },
-		{ "connect", SYS_connect, { -1, 0, 0 }, 1, 0 },
-		{ "listen", SYS_listen, { -1, 0, 0 }, 1, 1 },
-		{ "accept4", SYS_accept4, { -1, 0, 0, 0 }, 1, 1 },
-		{ "getrandom", SYS_getrandom, { 0, 0, 0 }, 1, 1 },
-		{ "fcntl(F_DUPFD)", SYS_fcntl, { -1, F_DUPFD, 0 }, 1, 1 },
-		{ "fcntl(F_SETOWN)", SYS_fcntl, { -1, F_SETOWN, 0 }, 1, 1 },
+		    { AF_INET, SOCK_DGRAM, 0 }, 1, 0, 1 },
+		{ "ptrace", SYS_ptrace, { 0, 0, 0 }, 1, 1, 1 },
+		{ "kill", SYS_kill, { 0, 0, 0 }, 1, 1, 1 },
+		{ "setuid", SYS_setuid, { 0, 0, 0 }, 1, 1, 1 },
+		{ "bind", SYS_bind, { -1, 0, 0 }, 1, 1, 1 },
+		{ "connect", SYS_connect, { -1, 0, 0 }, 1, 0, 0 },
+		{ "listen", SYS_listen, { -1, 0, 0 }, 1, 1, 1 },
+		{ "accept4", SYS_accept4, { -1, 0, 0, 0 }, 1, 1, 1 },
+		{ "getrandom", SYS_getrandom, { 0, 0, 0 }, 1, 1, 0 },
+		{ "fcntl(F_DUPFD)", SYS_fcntl, { -1, F_DUPFD, 0 }, 1, 1, 1 },
+		{ "fcntl(F_SETOWN)", SYS_fcntl, { -1, F_SETOWN, 0 }, 1, 1, 1 },
 		{ "setsockopt(SO_BINDTODEVICE)", SYS_setsockopt,
-		    { -1, SOL_SOCKET, SO_BINDTODEVICE, 0 }, 1, 1 },
+		    { -1, SOL_SOCKET, SO_BINDTODEVICE, 0 }, 1, 1, 1 },
 		{ "setsockopt(IP_HDRINCL)", SYS_setsockopt,
-		    { -1, IPPROTO_IP, IP_HDRINCL, 0 }, 1, 1 },
-		{ "read", SYS_read, { -1, 0, 0 }, 0, 1 },
+		    { -1, IPPROTO_IP, IP_HDRINCL, 0 }, 1, 1, 1 },
+		{ "read", SYS_read, { -1, 0, 0 }, 0, 1, 0 },
+		{ "getsockopt(TCP_INFO)", SYS_getsockopt,
+		    { -1, IPPROTO_TCP, TCP_INFO, 0 }, 1, 1, 1 },
 #ifdef __x86_64__
 		{ "an x32 call", __X32_SYSCALL_BIT | SYS_getpid,
-		    { 0, 0, 0 }, 1, 1 },
+		    { 0, 0, 0 }, 1, 1, 1 },
 #endif
 	};
 	size_t			 i, j;
@@ -529,10 +640,12 @@ main(void)
 		test_shape(policies[i]);
 	test_capture_allowed();
 	test_resolver_allowed();
+	test_sync_allowed();
 	for (i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
 		for (j = 0; j < sizeof(f) / sizeof(f[0]); j++)
 			if (policies[i] == &seccomp_capture ? f[j].capture :
-			    f[j].resolver)
+			    policies[i] == &seccomp_resolver ? f[j].resolver :
+			    f[j].sync)
 				test_forbidden(policies[i], &f[j]);
 #ifdef __x86_64__
 		test_i386(policies[i]);
