@@ -399,15 +399,17 @@ main(int argc, char *argv[])
 	/* A valid configuration may still name a firewall this OS lacks. */
 #ifdef __OpenBSD__
 	if (conf.backend != BACKEND_PF)
-		errx(1, "backend %s is only available on Linux",
-		    conf_choice_name("backend", conf.backend));
+		errx(1, "backend %s is only available on Linux: use "
+		    "backend pf", conf_choice_name("backend", conf.backend));
 #else
 	if (conf.backend == BACKEND_PF && conf.replay[0] == '\0')
 		errx(1, "backend pf is only available on OpenBSD (elsewhere "
-		    "only to --replay a savefile)");
+		    "only to --replay a savefile): use backend nftables or "
+		    "nfqueue");
 #endif
 	if (geteuid() != 0)
-		errx(1, "need root privileges");
+		errx(1, "need root privileges: start mxallowd as root (the "
+		    "processes that read the network drop them)");
 	if (preflight(&conf) > 0)
 		exit(1);
 	root_directory(conf.chroot, 0755, "chroot", &st);

@@ -157,7 +157,8 @@ pftable_open(const char *table)
 	/* Read-write: the kernel refuses table changes on a read-only fd. */
 	if ((pf_fd = open(pf_device, O_RDWR | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT || errno == ENXIO || errno == ENODEV)
-			log_warnx("pf is not available (%s: %s)", pf_device,
+			log_warnx("pf is not available (%s: %s): the pf "
+			    "backend needs OpenBSD's pf device", pf_device,
 			    strerror(errno));
 		else
 			log_warnx("%s: %s", pf_device, strerror(errno));
