@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "allowlist.h"
+#include "array.h"
 #include "config.h"
 #include "spfcheck.h"
 
@@ -105,15 +106,11 @@ static int
 add_network(struct allowlist *al, const struct network *n)
 {
 	struct network	*p;
-	size_t		 newcap;
 
-	if (al->nnets == al->cap) {
-		newcap = al->cap ? al->cap * 2 : 64;
-		if ((p = reallocarray(al->nets, newcap, sizeof(*p))) == NULL)
-			return -1;
-		al->nets = p;
-		al->cap = newcap;
-	}
+	if ((p = array_room(al->nets, al->nnets, &al->cap,
+	    sizeof(*p), 64)) == NULL)
+		return -1;
+	al->nets = p;
 	al->nets[al->nnets++] = *n;
 	return 0;
 }

@@ -41,6 +41,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "config.h"
 #include "control.h"
 #include "imsgev.h"
@@ -516,17 +517,13 @@ static struct ctl_al_entry *
 al_entry(struct al_listing *l)
 {
 	struct ctl_al_entry	*e;
-	size_t			 cap;
 
-	if (l->n == l->cap) {
-		cap = l->cap ? l->cap * 2 : 256;
-		if ((e = reallocarray(l->entries, cap, sizeof(*e))) == NULL) {
-			l->failed = 1;
-			return NULL;
-		}
-		l->entries = e;
-		l->cap = cap;
+	if ((e = array_room(l->entries, l->n, &l->cap,
+	    sizeof(*e), 256)) == NULL) {
+		l->failed = 1;
+		return NULL;
 	}
+	l->entries = e;
 	e = &l->entries[l->n++];
 	memset(e, 0, sizeof(*e));
 	return e;

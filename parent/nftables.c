@@ -52,6 +52,7 @@
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
 
+#include "array.h"
 #include "log.h"
 #include "nftables.h"
 
@@ -168,15 +169,11 @@ batch_describe(struct nft_batch *b, uint32_t s, const char *fmt, ...)
 {
 	struct msgdesc	*d;
 	va_list		 ap;
-	size_t		 cap;
 
-	if (b->ndesc == b->descap) {
-		cap = b->descap ? b->descap * 2 : 64;
-		if ((d = reallocarray(b->desc, cap, sizeof(*d))) == NULL)
-			fatal("nftables: batch");
-		b->desc = d;
-		b->descap = cap;
-	}
+	if ((d = array_room(b->desc, b->ndesc, &b->descap,
+	    sizeof(*d), 64)) == NULL)
+		fatal("nftables: batch");
+	b->desc = d;
 	d = &b->desc[b->ndesc++];
 	d->seq = s;
 	va_start(ap, fmt);

@@ -58,6 +58,7 @@
 #include <time.h>
 
 #include "allowlist.h"
+#include "array.h"
 #include "config.h"
 #include "imsgev.h"
 #include "log.h"
@@ -150,7 +151,6 @@ static void
 sync_observe(const struct mxaddr *key, enum wl_change change, void *arg)
 {
 	struct change	*c;
-	size_t		 cap;
 
 	if (key == NULL) {		/* flushed: everything goes */
 		flush_all = 1;
@@ -164,13 +164,10 @@ sync_observe(const struct mxaddr *key, enum wl_change change, void *arg)
 		schedule_flush();
 		return;
 	}
-	if (nchanges == changes_cap) {
-		cap = changes_cap ? changes_cap * 2 : 256;
-		if ((c = reallocarray(changes, cap, sizeof(*c))) == NULL)
-			fatal(NULL);
-		changes = c;
-		changes_cap = cap;
-	}
+	if ((c = array_room(changes, nchanges, &changes_cap,
+	    sizeof(*c), 256)) == NULL)
+		fatal(NULL);
+	changes = c;
 	c = &changes[nchanges++];
 	c->key = *key;
 	c->was_present = change != WL_CH_ADD;
@@ -352,15 +349,11 @@ collect(const struct nft_elem *e, void *arg)
 {
 	struct scan	*s = arg;
 	struct nft_elem	*p;
-	size_t		 cap;
 
-	if (s->n == s->cap) {
-		cap = s->cap ? s->cap * 2 : 1024;
-		if ((p = reallocarray(s->elem, cap, sizeof(*p))) == NULL)
-			fatal(NULL);
-		s->elem = p;
-		s->cap = cap;
-	}
+	if ((p = array_room(s->elem, s->n, &s->cap,
+	    sizeof(*p), 1024)) == NULL)
+		fatal(NULL);
+	s->elem = p;
 	s->elem[s->n++] = *e;
 }
 
@@ -439,15 +432,11 @@ static void
 keyset_add(struct keyset *k, const struct mxaddr *key)
 {
 	struct mxaddr	*p;
-	size_t		 cap;
 
-	if (k->n == k->cap) {
-		cap = k->cap ? k->cap * 2 : 256;
-		if ((p = reallocarray(k->key, cap, sizeof(*p))) == NULL)
-			fatal(NULL);
-		k->key = p;
-		k->cap = cap;
-	}
+	if ((p = array_room(k->key, k->n, &k->cap,
+	    sizeof(*p), 256)) == NULL)
+		fatal(NULL);
+	k->key = p;
 	k->key[k->n++] = *key;
 }
 

@@ -39,6 +39,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "imsgev.h"
 #include "log.h"
 #include "parent.h"
@@ -66,15 +67,11 @@ add_entry(const struct wl_view *v, void *arg)
 {
 	struct table_build	*b = arg;
 	struct pftable_entry	*e;
-	size_t			 cap;
 
-	if (b->n == b->cap) {
-		cap = b->cap ? b->cap * 2 : 1024;
-		if ((e = reallocarray(b->entries, cap, sizeof(*e))) == NULL)
-			fatal(NULL);
-		b->entries = e;
-		b->cap = cap;
-	}
+	if ((e = array_room(b->entries, b->n, &b->cap,
+	    sizeof(*e), 1024)) == NULL)
+		fatal(NULL);
+	b->entries = e;
 	b->entries[b->n].net = v->net;
 	b->entries[b->n].prefixlen = v->prefixlen;
 	b->n++;

@@ -239,25 +239,21 @@ mask(uint8_t *b, size_t len, unsigned int prefixlen)
 static int
 fill(struct pfr_addr *a, const struct pftable_entry *e)
 {
+	size_t	alen;
+
 	memset(a, 0, sizeof(*a));
-	switch (e->net.af) {
-	case AF_INET:
-		if (e->prefixlen > 32)
-			goto bad;
+	if (e->net.af == AF_INET) {
 		a->pfra_af = OPENBSD_AF_INET;
-		memcpy(&a->pfra_ip4addr, &e->net.u.ip4,
-		    sizeof(a->pfra_ip4addr));
-		break;
-	case AF_INET6:
-		if (e->prefixlen > 128)
-			goto bad;
+		alen = sizeof(a->pfra_ip4addr);
+	} else if (e->net.af == AF_INET6) {
 		a->pfra_af = OPENBSD_AF_INET6;
-		memcpy(&a->pfra_ip6addr, &e->net.u.ip6,
-		    sizeof(a->pfra_ip6addr));
-		break;
-	default:
+		alen = sizeof(a->pfra_ip6addr);
+	} else
 		goto bad;
-	}
+	if (e->prefixlen > alen * 8)
+		goto bad;
+	/* Either member of the union starts at its first byte. */
+	memcpy(&a->pfra_u, e->net.u.bytes, alen);
 	a->pfra_net = e->prefixlen;
 	mask((uint8_t *)&a->pfra_u, sizeof(a->pfra_u), e->prefixlen);
 	return 0;

@@ -47,6 +47,7 @@
 #include <time.h>
 
 #include "allowlist.h"
+#include "array.h"
 #include "config.h"
 #include "imsgev.h"
 #include "log.h"
@@ -117,17 +118,13 @@ result_add(struct spf_result *r, const struct mxaddr *net,
     const char **why)
 {
 	struct spf_saved_net	*n;
-	size_t			 cap;
 
 	if (spf_bounds_add(&r->bounds, net, prefixlen, why) == -1)
 		return -1;
-	if (r->nnets == r->capnets) {
-		cap = r->capnets ? r->capnets * 2 : 16;
-		if ((n = reallocarray(r->nets, cap, sizeof(*n))) == NULL)
-			fatal("spf networks");
-		r->nets = n;
-		r->capnets = cap;
-	}
+	if ((n = array_room(r->nets, r->nnets, &r->capnets,
+	    sizeof(*n), 16)) == NULL)
+		fatal("spf networks");
+	r->nets = n;
 	n = &r->nets[r->nnets++];
 	memset(n, 0, sizeof(*n));
 	n->net = *net;

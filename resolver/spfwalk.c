@@ -64,6 +64,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "array.h"
 #include "child.h"
 #include "dns.h"
 #include "imsgev.h"
@@ -271,7 +272,7 @@ add_net(struct spf_walk *w, int rec, int mech, const struct mxaddr *a,
 	struct spf_found	*f;
 	struct spf_net		 n;
 	const char		*why;
-	size_t			 i, cap;
+	size_t			 i;
 	char			 buf[INET6_ADDRSTRLEN];
 
 	memset(&n, 0, sizeof(n));
@@ -289,13 +290,10 @@ add_net(struct spf_walk *w, int rec, int mech, const struct mxaddr *a,
 		    prefixlen, w->recs[rec].name);
 		return -1;
 	}
-	if (w->nfound == w->capfound) {
-		cap = w->capfound ? w->capfound * 2 : 16;
-		if ((f = reallocarray(w->found, cap, sizeof(*f))) == NULL)
-			fatal("spf networks");
-		w->found = f;
-		w->capfound = cap;
-	}
+	if ((f = array_room(w->found, w->nfound, &w->capfound,
+	    sizeof(*f), 16)) == NULL)
+		fatal("spf networks");
+	w->found = f;
 	w->found[w->nfound].net = n;
 	w->found[w->nfound].rec = rec;
 	w->nfound++;
