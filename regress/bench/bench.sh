@@ -28,6 +28,7 @@
 # the namespaces whatever happens.
 source "$(dirname "$0")/../lib.sh"
 source "$REGRESS_DIR/netns/lab.sh"
+source "$REGRESS_DIR/bench/benchlib.sh"
 
 BENCH=$REGRESS_DIR/bench
 RESULTS=${BENCH_RESULTS:-$BENCH/results}
@@ -719,19 +720,6 @@ unset multiplot
 GP
 }
 
-# The figures block of BENCHMARKS.md, between its two markers.
-update_benchmarks_md() {
-	local doc=$TOP/BENCHMARKS.md
-	[ -f "$doc" ] && grep -q '^<!-- results begin -->' "$doc" || return 0
-	awk -v res="$RESULTS/results.md" '
-		/^<!-- results begin -->/ { print; skip = 1
-			while ((getline l < res) > 0)
-				if (l !~ /^# /) { sub(/^## /, "### ", l); print l }
-			next }
-		/^<!-- results end -->/ { skip = 0 }
-		!skip' "$doc" >"$doc.new" && mv "$doc.new" "$doc"
-}
-
 # --- main --------------------------------------------------------------------
 
 bench_deps
@@ -780,7 +768,8 @@ done
 lab_down
 report
 chart
-update_benchmarks_md
+# The figures block of BENCHMARKS.md.
+md_block "$TOP/BENCHMARKS.md" results "$RESULTS/results.md"
 # The shared whitelist: a site of its own, a script of its own.
 say "the shared whitelist (Redis)"
 BENCH_RESULTS=$RESULTS bash "$BENCH/bench_redis.sh" ||

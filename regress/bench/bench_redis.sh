@@ -24,6 +24,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$REGRESS_DIR/netns/lab.sh"
 source "$REGRESS_DIR/netns/e2e.sh"
 source "$REGRESS_DIR/netns/site.sh"
+source "$REGRESS_DIR/bench/benchlib.sh"
 
 BENCH=$REGRESS_DIR/bench
 RESULTS=${BENCH_RESULTS:-$BENCH/results}
@@ -175,16 +176,7 @@ most a second old).
 Changes dropped by A for want of Redis: $(stat_of A redis-dropped);
 refused by B: $(stat_of B redis-bad).  Raw figures: redis-raw.txt.
 EOF
-doc=$TOP/BENCHMARKS.md
-if [ -f "$doc" ] && grep -q '^<!-- redis begin -->' "$doc"; then
-	awk -v res="$RESULTS/redis.md" '
-		/^<!-- redis begin -->/ { print; skip = 1
-			while ((getline l < res) > 0)
-				if (l !~ /^## /) print l
-			next }
-		/^<!-- redis end -->/ { skip = 0 }
-		!skip' "$doc" >"$doc.new" && mv "$doc.new" "$doc"
-fi
+md_block "$TOP/BENCHMARKS.md" redis "$RESULTS/redis.md"
 hosts_down
 lab_down
 say "done: $RESULTS/redis.md"

@@ -110,3 +110,24 @@ kill_parent() {
 	# shellcheck disable=SC2086
 	wait_gone_ms 5000 $kids
 }
+
+# postfix_master_cf: the master.cf of a Postfix that only sends mail (the
+# real MTA of postfix.sh and regress/bench/mta.sh): no smtpd, and no chroot,
+# whose defaults are in the system's directories.
+postfix_master_cf() {
+	cat <<'CONF'
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+smtp      unix  -       -       n       -       -       smtp
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+showq     unix  n       -       n       -       -       showq
+flush     unix  n       -       n       1000?   0       flush
+postlog   unix-dgram n  -       n       -       1       postlogd
+CONF
+}

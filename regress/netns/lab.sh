@@ -54,6 +54,14 @@
 #   lab_dns_query SERVER NAME TYPE
 #				mxprobe query from SERVER (prints its line)
 #
+# The senders' own resolver, for real MTAs in CLIENT (no DNS namespace
+# needed):
+#
+#   lab_mx_dns DOMAIN v4|dual [nofake]
+#				dnsmasq on CLIENT's loopback (127.0.0.1 and
+#				::1, port 53) answering for DOMAIN: MX 5 the
+#				fake addresses, MX 10 the real ones
+#
 # Cleanup, three layers, so that a failing test leaves nothing behind:
 # - lab_up chains onto the EXIT trap already set (call lib.sh's scratch
 #   BEFORE lab_up): on exit the earlier trap runs first (stop_daemon, so the
@@ -406,6 +414,33 @@ lab_in_dns() { ip netns exec "$LAB_DNS" "$@"; }
 lab_dns_query() {
 	[ -n "$LAB_SERVER" ] || { echo "error no lab"; return 3; }
 	ip netns exec "$LAB_SERVER" "$LAB_MXPROBE" query -t 500 "$1" 53 "$2" "$3"
+}
+
+# lab_mx_dns DOMAIN STACK [nofake]: the resolver of the MTAs in CLIENT
+# (their resolv.conf says nameserver 127.0.0.1), dnsmasq on CLIENT's
+# loopback, authoritative for DOMAIN alone: MX 5 mx0.DOMAIN (the fake
+# addresses), MX 10 mx1.DOMAIN (the real ones); STACK v4 gives both hosts an
+# A record only, dual an A and an AAAA.  nofake leaves MX 5 out: delivery
+# straight to the real MX.  Replaces a running dnsmasq of lab_dns_start.
+lab_mx_dns() {
+	local dom=$1 fake real args=()
+	case $2 in
+	v4) fake=$LAB_FAKE4 real=$LAB_REAL4 ;;
+	dual) fake=$LAB_FAKE4,$LAB_FAKE6 real=$LAB_REAL4,$LAB_REAL6 ;;
+	*) lab__log "lab_mx_dns: $2: want v4 or dual"; return 1 ;;
+	esac
+	case ${3:-} in
+	"") args=(--mx-host="$dom,mx0.$dom,5" --host-record="mx0.$dom,$fake") ;;
+	nofake) ;;
+	*) lab__log "lab_mx_dns: $3: want nofake or nothing"; return 1 ;;
+	esac
+	# --local: names of DOMAIN without a record get an answer (NODATA,
+	# NXDOMAIN) at once, never a forward to nowhere.
+	args+=(--mx-host="$dom,mx1.$dom,10" --host-record="mx1.$dom,$real"
+	    --local="/$dom/")
+	[ -n "$LAB_CLIENT" ] || { lab__log "lab_mx_dns: no lab"; return 1; }
+	LAB_DNS=$LAB_CLIENT LAB_SERVER=$LAB_CLIENT LAB_DNS4=127.0.0.1 \
+	    LAB_DNS6=::1 lab_dns_start "${args[@]}"
 }
 
 # lab_dns_up: the DNS namespace and its link to SERVER; see the top.

@@ -95,22 +95,7 @@ minimal_backoff_time = 1s
 maximal_backoff_time = 2s
 biff = no
 CONF
-# No chroot (its defaults are in the system's directories); no inet service.
-cat >"$P/master.cf" <<'CONF'
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-smtp      unix  -       -       n       -       -       smtp
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-showq     unix  n       -       n       -       -       showq
-flush     unix  n       -       n       1000?   0       flush
-postlog   unix-dgram n  -       n       -       1       postlogd
-CONF
+postfix_master_cf >"$P/master.cf"
 postfix -c "$P" check >/dev/null 2>&1
 # ip netns exec gives us a private mount table: the bind mount stays there.
 ip netns exec "$LAB_CLIENT" sh -c "mount --bind '$P/resolv.conf' /etc/resolv.conf &&
