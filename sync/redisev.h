@@ -22,13 +22,21 @@
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
 
+/* Why a connection's input was refused. */
+enum redisev_why {
+	REDISEV_OVERSIZE,	/* more than max bytes of one reply */
+	REDISEV_UNASKED,	/* a reply no command waits for */
+	REDISEV_MALFORMED	/* not RESP, or not a subscription's shape */
+};
+
 /*
- * hiredis on the libevent 1.4 API (what OpenBSD's base has).  overflow is
- * called, instead of reading more, once more than max bytes of a reply are
- * buffered: the caller drops the connection.
+ * hiredis on the libevent 1.4 API (what OpenBSD's base has).  refuse is
+ * called, instead of handing hiredis the input, once more than max bytes
+ * of a reply are buffered or a reply is not one hiredis can take safely:
+ * the caller drops the connection.
  */
 int	redisev_attach(redisAsyncContext *, size_t,
-	    void (*)(redisAsyncContext *));
+	    void (*)(redisAsyncContext *, enum redisev_why));
 /* Stop (1) or resume (0) reading, whatever hiredis asks for. */
 void	redisev_pause(redisAsyncContext *, int);
 

@@ -174,15 +174,25 @@ sync_down(const char *fmt, ...)
 	set_state(SYNC_DOWN);
 }
 
-/* A reply bigger than we hold: whatever sent it, this connection goes. */
+/* Input we do not hand hiredis: whatever sent it, this connection goes. */
 static void
-conn_overflow(redisAsyncContext *ac)
+conn_refuse(redisAsyncContext *ac, enum redisev_why why)
 {
-	/* A key of that size would stop every load at the same place. */
-	if (sync_st.state == SYNC_LOADING)
-		skip_load = 1;
-	sync_down("a reply of more than %d bytes, not read",
-	    SYNC_REPLY_MAX);
+	switch (why) {
+	case REDISEV_OVERSIZE:
+		/* A key of that size would stop every load at the same place. */
+		if (sync_st.state == SYNC_LOADING)
+			skip_load = 1;
+		sync_down("a reply of more than %d bytes, not read",
+		    SYNC_REPLY_MAX);
+		break;
+	case REDISEV_UNASKED:
+		sync_down("a reply that no command asked for");
+		break;
+	case REDISEV_MALFORMED:
+		sync_down("a reply that is not RESP or not a subscription's");
+		break;
+	}
 }
 
 static redisAsyncContext *
@@ -199,7 +209,7 @@ conn_open(void)
 		redisAsyncFree(ac);
 		return NULL;
 	}
-	if (redisev_attach(ac, SYNC_REPLY_MAX, conn_overflow) == -1)
+	if (redisev_attach(ac, SYNC_REPLY_MAX, conn_refuse) == -1)
 		fatal("redisev_attach");
 	redisAsyncSetConnectCallback(ac, on_connect);
 	redisAsyncSetDisconnectCallback(ac, on_disconnect);
