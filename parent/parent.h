@@ -174,6 +174,7 @@ void	rdns_reconfigure(const struct mxallowd_conf *);
 
 /* peers.c (the shared whitelist, with the sync process) */
 void	peers_init(const struct mxallowd_conf *);
+int	peers_password_check(const struct mxallowd_conf *);
 void	peers_start(const struct mxallowd_conf *);
 void	peers_peer(struct imsg *);
 void	peers_peer_flush(struct imsg *);

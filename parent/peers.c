@@ -105,48 +105,68 @@ peers_name(const struct mxallowd_conf *c)
 
 /*
  * The secret: the first line of a regular file that only root may read
- * (and change).  Read before daemonizing, so that a problem is an error
- * on the terminal; never logged.
+ * (and change), into secret.  Read before daemonizing, so that a problem is
+ * an error on the terminal; never logged.  configtest reads it too.
  */
-static void
-peers_password(const char *path)
+static int
+password_read(const char *path, char *secret, size_t secretsz)
 {
 	struct stat	 st;
 	char		 buf[REDIS_PASSWORD_MAX + 1], *nl;
 	ssize_t		 n;
 	size_t		 len;
-	int		 fd;
+	int		 fd, rv = -1;
 
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		err(1, "redis-password-file %s", path);
-	if (fstat(fd, &st) == -1)
-		err(1, "redis-password-file %s", path);
-	if (!S_ISREG(st.st_mode))
-		errx(1, "redis-password-file %s is not a regular file", path);
-	if (st.st_uid != 0 || (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-		errx(1, "redis-password-file %s must be owned by root and "
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		warn("redis-password-file %s", path);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || (n = read(fd, buf, sizeof(buf) - 1)) == -1)
+		warn("redis-password-file %s", path);
+	else if (!S_ISREG(st.st_mode))
+		warnx("redis-password-file %s is not a regular file", path);
+	else if (st.st_uid != 0 || (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
+		warnx("redis-password-file %s must be owned by root and "
 		    "readable by root alone (it is mode %04o, uid %u): "
 		    "chown root %s; chmod 600 %s", path,
 		    (unsigned int)(st.st_mode & 07777),
 		    (unsigned int)st.st_uid, path, path);
-	if ((n = read(fd, buf, sizeof(buf) - 1)) == -1)
-		err(1, "redis-password-file %s", path);
+	else {
+		len = (nl = memchr(buf, '\n', n)) != NULL ?
+		    (size_t)(nl - buf) : (size_t)n;
+		if (len > 0 && buf[len - 1] == '\r')
+			len--;
+		if (memchr(buf, '\0', len) != NULL)
+			warnx("redis-password-file %s holds a NUL byte", path);
+		else if (len == 0)
+			warnx("redis-password-file %s: the first line is empty",
+			    path);
+		else if (len >= secretsz)
+			warnx("redis-password-file %s: the password is longer "
+			    "than %zu characters", path, secretsz - 1);
+		else {
+			memcpy(secret, buf, len);
+			secret[len] = '\0';
+			rv = 0;
+		}
+	}
 	close(fd);
-	len = (nl = memchr(buf, '\n', n)) != NULL ? (size_t)(nl - buf) :
-	    (size_t)n;
-	if (len > 0 && buf[len - 1] == '\r')
-		len--;
-	if (memchr(buf, '\0', len) != NULL)
-		errx(1, "redis-password-file %s holds a NUL byte", path);
-	if (len == 0)
-		errx(1, "redis-password-file %s: the first line is empty",
-		    path);
-	if (len >= sizeof(password))
-		errx(1, "redis-password-file %s: the password is longer "
-		    "than %zu characters", path, sizeof(password) - 1);
-	memcpy(password, buf, len);
-	password[len] = '\0';
 	explicit_bzero(buf, sizeof(buf));
+	return rv;
+}
+
+/* configtest: the file would be taken at start-up; the secret not kept. */
+int
+peers_password_check(const struct mxallowd_conf *c)
+{
+	char	scratch[REDIS_PASSWORD_MAX];
+	int	rv;
+
+	if (c->redis_addr.af == 0 || c->redis_password_file[0] == '\0')
+		return 0;
+	rv = password_read(c->redis_password_file, scratch, sizeof(scratch));
+	explicit_bzero(scratch, sizeof(scratch));
+	return rv;
 }
 
 /* main(), before daemonizing: what sync will need from the filesystem. */
@@ -156,8 +176,10 @@ peers_init(const struct mxallowd_conf *c)
 	if (c->redis_addr.af == 0)
 		return;
 	peers_name(c);
-	if (c->redis_password_file[0] != '\0')
-		peers_password(c->redis_password_file);
+	if (c->redis_password_file[0] != '\0' &&
+	    password_read(c->redis_password_file, password,
+	    sizeof(password)) == -1)
+		exit(1);
 }
 
 /* Hand this host's batch to sync, unless sync is not keeping up. */

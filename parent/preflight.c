@@ -133,5 +133,7 @@ preflight(const struct mxallowd_conf *conf)
 	if (conf->replay[0] == '\0' &&
 	    check_control_sock(conf->control_sock) == -1)
 		problems++;
+	if (peers_password_check(conf) == -1)
+		problems++;
 	return problems;
 }

@@ -75,6 +75,25 @@ configtest "allowlist that cannot be read" 1 \
     "$SCRATCH/missing-allowlist: No such file or directory" \
     --allowlist "$SCRATCH/missing-allowlist"
 
+# The Redis password file, read as start-up reads it (no connection made).
+redis=(--redis redis://192.0.2.1:6379 --redis-password-file)
+printf 'secret\n' >"$SCRATCH/pw"; chmod 600 "$SCRATCH/pw"
+configtest "redis password file readable by root alone: OK" 0 \
+    'configuration OK' "${redis[@]}" "$SCRATCH/pw"
+cp "$SCRATCH/pw" "$SCRATCH/pw-group"; chmod 640 "$SCRATCH/pw-group"
+configtest "redis password file its group may read: says how to fix it" 1 \
+    "mxallowd: redis-password-file $SCRATCH/pw-group must be owned by root and readable by root alone \\(it is mode 0640, uid 0\\): chown root $SCRATCH/pw-group; chmod 600 $SCRATCH/pw-group" \
+    "${redis[@]}" "$SCRATCH/pw-group"
+: >"$SCRATCH/pw-empty"; chmod 600 "$SCRATCH/pw-empty"
+configtest "empty redis password file" 1 \
+    "mxallowd: redis-password-file $SCRATCH/pw-empty: the first line is empty" \
+    "${redis[@]}" "$SCRATCH/pw-empty"
+configtest "missing redis password file" 1 \
+    "mxallowd: redis-password-file $SCRATCH/pw-missing: No such file or directory" \
+    "${redis[@]}" "$SCRATCH/pw-missing"
+check "the password is not printed" \
+    sh -c "! '$MXALLOWD' -n -c '$conf' ${redis[*]} '$SCRATCH/pw-group' 2>&1 | grep -q secret"
+
 # Every problem at once, in one run.
 out=$("$MXALLOWD" -n -c "$conf" --user _nosuchuser_mx --chroot "$SCRATCH/full" \
     --control-socket "$SCRATCH/afile" 2>&1); rc=$?
