@@ -30,8 +30,6 @@ source "$(dirname "$0")/../lib.sh"
 source "$REGRESS_DIR/netns/lab.sh"
 source "$REGRESS_DIR/bench/benchlib.sh"
 
-BENCH=$REGRESS_DIR/bench
-RESULTS=${BENCH_RESULTS:-$BENCH/results}
 RUN_SECONDS=${BENCH_SECONDS:-5}
 REPEAT=${BENCH_REPEAT:-3}
 LAT_RATE=${BENCH_LAT_RATE:-10000}

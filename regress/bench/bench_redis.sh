@@ -26,8 +26,6 @@ source "$REGRESS_DIR/netns/e2e.sh"
 source "$REGRESS_DIR/netns/site.sh"
 source "$REGRESS_DIR/bench/benchlib.sh"
 
-BENCH=$REGRESS_DIR/bench
-RESULTS=${BENCH_RESULTS:-$BENCH/results}
 SOURCES=${BENCH_REDIS_SOURCES:-400}
 ROUNDS=${BENCH_REDIS_ROUNDS:-3}
 RATE=${BENCH_REDIS_RATE:-10000}

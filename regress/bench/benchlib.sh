@@ -1,5 +1,9 @@
 # shellcheck shell=bash
-# Sourced by the benchmark scripts (regress/bench).
+# Sourced by the benchmark scripts (regress/bench), after lib.sh.
+
+# Where they are, and where their results go (BENCH_RESULTS overrides).
+BENCH=$REGRESS_DIR/bench
+RESULTS=${BENCH_RESULTS:-$BENCH/results}
 
 # md_block DOC NAME FILE: replace the lines of DOC between
 # "<!-- NAME begin -->" and "<!-- NAME end -->" by FILE, its first line (a

@@ -46,8 +46,6 @@ source "$(dirname "$0")/../lib.sh"
 source "$REGRESS_DIR/netns/lab.sh"
 source "$REGRESS_DIR/bench/benchlib.sh"
 
-BENCH=$REGRESS_DIR/bench
-RESULTS=${BENCH_RESULTS:-$BENCH/results}
 RUNS=${MTA_RUNS:-5}
 DROP_RUNS=${MTA_DROP_RUNS:-1}
 MTAS=${MTA_LIST:-postfix exim opensmtpd}
