@@ -299,9 +299,19 @@ EOF
 expect missing-file 1 /dev/null "$SCRATCH/want" -n -c ok/does-not-exist.conf
 
 # The shipped example parses, and so does it with every commented-out
-# setting turned on.
+# setting turned on.  -n reads the Redis password file as start-up does:
+# it must exist and be root's alone, so the example's is one made here
+# (or, not as root, none, and no ACL user in the URL).
 expect etc-example 0 /dev/null "$SCRATCH/configok" -n -c ../../etc/mxallowd.conf
-sed -E 's/^#([a-z0-9-]+( |$))/\1/' ../../etc/mxallowd.conf >"$SCRATCH/example.conf"
+printf 'secret\n' >"$SCRATCH/redis.pw"
+chmod 600 "$SCRATCH/redis.pw"
+if [ "$(id -u)" -eq 0 ]; then
+	pw="s|^redis-password-file .*|redis-password-file $SCRATCH/redis.pw|"
+else
+	pw='/^redis-password-file /d; s|^(redis redis://)[^@/]*@|\1|'
+fi
+sed -E -e 's/^#([a-z0-9-]+( |$))/\1/' -e "$pw" ../../etc/mxallowd.conf \
+    >"$SCRATCH/example.conf"
 expect etc-example-uncommented 0 /dev/null "$SCRATCH/configok" \
     -n -c "$SCRATCH/example.conf"
 
