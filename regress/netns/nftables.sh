@@ -226,7 +226,18 @@ check "flood while down: pending4 full ($n of 64)" test "$n" = 64
 expect "flood while down: $LAB_SRC4A still admitted" connected -s $LAB_SRC4A $LAB_REAL4 25
 expect "full: the fake MX still resets $LAB_SRC4B" refused 1000 -s $LAB_SRC4B $LAB_FAKE4 25
 expect "full: the kernel cannot whitelist $LAB_SRC4B" timeout -s $LAB_SRC4B $LAB_REAL4 25
-check "pending4 empties after pending-time" within 90 set_empty pending4
+# The flood's sources leave after pending-time.  Not necessarily all of
+# pending4: if $LAB_SRC4A's first SYN to the real MX came before the daemon
+# had put it into white4, the kernel admitted it from pending4 and kept it
+# there for whitelist-time, as it must for a sender while no daemon runs.
+flood_gone() { ! members pending4 | grep -q '^198\.51\.100\.'; }
+if within 90 flood_gone; then
+	pass "the flood's sources leave pending4 after pending-time"
+else
+	fail "the flood's sources leave pending4 after pending-time: $(lab_in_server nft list set inet mxallowd pending4 | tr -s '\n\t' '  ')"
+fi
+left=$(members pending4 | grep -vx "$LAB_SRC4A" | tr '\n' ' ')
+check "and nothing else stays there (${left:-nothing})" test -z "$left"
 # Expired elements hold their place until the kernel collects them (about
 # once a second): the fake MX whitelists again within a few seconds more.
 fake_then_real() {
