@@ -271,9 +271,11 @@ lab_up() {
 	lab__kill_ns "$LAB_CLIENT"
 	ip netns add "$LAB_SERVER" || return 1
 	ip netns add "$LAB_CLIENT" || { lab_down; return 1; }
-	# Detached (a grandchild): a bare `wait` in a test does not wait for it.
+	# Detached (a grandchild): a bare `wait` in a test does not wait for
+	# it; in a process group of its own (set -m), so that a kill of the
+	# test's whole group (a job stopped by its runner) leaves it to clean up.
 	owner=$BASHPID
-	LAB_WATCHDOG=$(lab__watchdog "$owner" "$LAB_DIR" "$LAB_DNS_NAME" \
+	LAB_WATCHDOG=$(set -m; lab__watchdog "$owner" "$LAB_DIR" "$LAB_DNS_NAME" \
 	    "$LAB_SERVER" "$LAB_CLIENT" </dev/null >/dev/null 2>&1 & echo $!)
 
 	{
@@ -710,7 +712,7 @@ lab_site_up() {
 		lab__kill_ns "$ns"
 	done
 	owner=$BASHPID
-	LAB_WATCHDOG=$(lab__watchdog "$owner" "$LAB_DIR" "${all[@]}" \
+	LAB_WATCHDOG=$(set -m; lab__watchdog "$owner" "$LAB_DIR" "${all[@]}" \
 	    </dev/null >/dev/null 2>&1 & echo $!)
 	for ns in "${all[@]}"; do
 		ip netns add "$ns" && lab__ns_init "$ns" ||

@@ -204,6 +204,15 @@ ns_gone() {
 wait_ns_gone() { wait_until 20 ns_gone; }
 check "owner SIGKILLed: the watchdog deletes $s $c and $d" wait_ns_gone
 check "owner SIGKILLed: the watchdog killed the listeners" wait_gone_ms 1000 $l1 $l2
+# The owner's whole process group SIGKILLed (as a runner stops a job that
+# ran too long): the watchdog, in a group of its own, still cleans up.
+out=$(setsid --wait bash -c "source '$REGRESS_DIR/netns/lab.sh'
+	lab_up && lab_listen 60 &&
+	    echo \"\$LAB_SERVER \$LAB_CLIENT \$LAB_DIR \$LAB_LISTEN_PIDS\"
+	kill -KILL -- -\$\$" 2>/dev/null)
+read -r s c d l1 l2 <<<"$out"
+check "owner's group SIGKILLed: the watchdog deletes $s $c and $d" wait_ns_gone
+check "owner's group SIGKILLed: the listeners are gone" wait_gone_ms 1000 $l1 $l2
 
 elapsed=$((SECONDS - start))
 pass "selftest took ${elapsed}s"
