@@ -33,5 +33,6 @@ void		 msg_release(struct ibuf *);
 void		 msg_release_all(struct ibuf **, struct ibuf **);
 void		 msg_append(struct ibuf **, struct ibuf **, struct ibuf *);
 void		 close_quietly(int);
+int		 imsg_fail(int);
 
 #endif /* IMSG_LOCAL_H */

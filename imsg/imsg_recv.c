@@ -61,10 +61,8 @@ imsgbuf_read(struct imsgbuf *ib)
 	size_t	 got;
 	int	 r;
 
-	if (ib->broken) {
-		errno = ib->broken;
-		return -1;
-	}
+	if (ib->broken)
+		return imsg_fail(ib->broken);
 	if (ib->stage == NULL && (ib->stage = malloc(IMSG_STAGE_SIZE)) == NULL)
 		return -1;
 	if ((r = recv_some(ib, &got)) != 1)
@@ -74,8 +72,7 @@ imsgbuf_read(struct imsgbuf *ib)
 			return 0;
 		/* The peer left in the middle of a message. */
 		ib->broken = EBADMSG;
-		errno = EBADMSG;
-		return -1;
+		return imsg_fail(EBADMSG);
 	}
 	ib->staged += got;
 	r = cut_up(ib);
@@ -194,10 +191,8 @@ start_message(struct imsgbuf *ib, const unsigned char *p)
 
 	memcpy(&h, p, sizeof(h));
 	len = h.len & ~IMSG_LEN_FD;
-	if (len < HDRLEN || len > ib->maxsize) {
-		errno = ERANGE;
-		return -1;
-	}
+	if (len < HDRLEN || len > ib->maxsize)
+		return imsg_fail(ERANGE);
 	if ((m = msg_alloc(len, len)) == NULL)
 		return -1;
 	if (h.len & IMSG_LEN_FD)
@@ -298,14 +293,10 @@ imsg_get_fd(struct imsg *imsg)
 int
 imsg_get_data(struct imsg *imsg, void *data, size_t len)
 {
-	if (data == NULL || len == 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (ibuf_size(imsg->buf) != len) {
-		errno = EBADMSG;
-		return -1;
-	}
+	if (data == NULL || len == 0)
+		return imsg_fail(EINVAL);
+	if (ibuf_size(imsg->buf) != len)
+		return imsg_fail(EBADMSG);
 	memcpy(data, ibuf_data(imsg->buf), len);
 	imsg->buf->done += len;
 	return 0;
@@ -317,10 +308,8 @@ imsg_get_ibuf(struct imsg *imsg, struct ibuf *view)
 {
 	size_t	 n = ibuf_size(imsg->buf);
 
-	if (n == 0) {
-		errno = EBADMSG;
-		return -1;
-	}
+	if (n == 0)
+		return imsg_fail(EBADMSG);
 	memset(view, 0, sizeof(*view));
 	view->bytes = ibuf_data(imsg->buf);
 	view->room = view->fill = view->cap = n;

@@ -27,6 +27,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -40,66 +41,68 @@
 /* Records one sendmsg(2) may take. */
 #define SEND_IOVS	32
 
+/* Room for one descriptor's control message, aligned as cmsghdr wants. */
+union fd_control {
+	struct cmsghdr	 align;
+	unsigned char	 space[CMSG_SPACE(sizeof(int))];
+};
+
 static int	 gather(struct imsgbuf *, struct iovec *);
+static void	 attach_fd(struct msghdr *, union fd_control *, int);
 static void	 sent(struct imsgbuf *, size_t);
 
 /*
- * A message to be filled in with imsg_add(): datalen bytes are set aside,
- * and it may grow to the channel's limit.
+ * A message to be filled in with imsg_add(): paylen bytes are set aside,
+ * and it may grow to the channel's limit.  A payload past the limit
+ * asks msg_alloc() for more than its cap, which refuses it (ERANGE).
  */
 struct ibuf *
-imsg_create(struct imsgbuf *ib, uint32_t type, uint32_t id, pid_t pid,
-    size_t datalen)
+imsg_create(struct imsgbuf *ib, uint32_t type, uint32_t peer, pid_t sender,
+    size_t paylen)
 {
 	struct imsg_hdr	 h;
 	struct ibuf	*m;
 
-	if (datalen > ib->maxsize - HDRLEN) {
-		errno = ERANGE;
-		return NULL;
-	}
-	if ((m = msg_alloc(HDRLEN + datalen, ib->maxsize)) == NULL)
+	m = msg_alloc(paylen > ib->maxsize ? SIZE_MAX : HDRLEN + paylen,
+	    ib->maxsize);
+	if (m == NULL)
 		return NULL;
 	memset(&h, 0, sizeof(h));
 	h.type = type;
-	h.peerid = id;
-	h.pid = (uint32_t)(pid != 0 ? pid : ib->pid);
+	h.peerid = peer;
+	h.pid = (uint32_t)(sender != 0 ? sender : ib->pid);
 	memcpy(m->bytes, &h, sizeof(h));
 	m->fill = sizeof(h);
 	return m;
 }
 
-/* Returns datalen; on failure the message is gone (freed) and -1. */
+/* Returns paylen; on failure the message is gone (freed) and -1. */
 int
-imsg_add(struct ibuf *m, const void *data, size_t datalen)
+imsg_add(struct ibuf *m, const void *payload, size_t paylen)
 {
-	if (m == NULL) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (datalen == 0)
-		return 0;
-	if (msg_reserve(m, datalen) == -1) {
+	if (m == NULL)
+		return imsg_fail(EINVAL);
+	if (paylen > 0 && msg_reserve(m, paylen) == -1) {
 		msg_release(m);
 		return -1;
 	}
-	memcpy(m->bytes + m->fill, data, datalen);
-	m->fill += datalen;
-	return (int)datalen;
+	if (paylen > 0)
+		memcpy(m->bytes + m->fill, payload, paylen);
+	m->fill += paylen;
+	return (int)paylen;
 }
 
 /* Seal the header's length and queue the message. */
 void
 imsg_close(struct imsgbuf *ib, struct ibuf *m)
 {
-	uint32_t	 len;
+	uint32_t	 wire_len;
 
 	if (m == NULL)
 		return;
-	len = (uint32_t)m->fill;
-	if (m->fd != -1)
-		len |= IMSG_LEN_FD;
-	memcpy(m->bytes + offsetof(struct imsg_hdr, len), &len, sizeof(len));
+	wire_len = (uint32_t)m->fill | (m->fd != -1 ? IMSG_LEN_FD : 0);
+	memcpy(m->bytes + offsetof(struct imsg_hdr, len), &wire_len,
+	    sizeof(wire_len));
 	msg_append(&ib->out_first, &ib->out_last, m);
 	ib->out_count++;
 }
@@ -109,28 +112,24 @@ imsg_close(struct imsgbuf *ib, struct ibuf *m)
  * the channel once this succeeds and is closed when it has been sent.
  */
 int
-imsg_composev(struct imsgbuf *ib, uint32_t type, uint32_t id, pid_t pid,
-    int fd, const struct iovec *iov, int iovcnt)
+imsg_composev(struct imsgbuf *ib, uint32_t type, uint32_t peer,
+    pid_t sender, int fd, const struct iovec *parts, int nparts)
 {
 	struct ibuf	*m;
 	size_t		 total = 0;
-	int		 i;
+	int		 k;
 
-	if (fd != -1 && !ib->fdpass) {
-		errno = EINVAL;
-		return -1;
+	if (fd != -1 && !ib->fdpass)
+		return imsg_fail(EINVAL);
+	for (k = 0; k < nparts; k++) {
+		if (parts[k].iov_len > ib->maxsize - HDRLEN - total)
+			return imsg_fail(ERANGE);
+		total += parts[k].iov_len;
 	}
-	for (i = 0; i < iovcnt; i++) {
-		if (iov[i].iov_len > ib->maxsize - HDRLEN - total) {
-			errno = ERANGE;
-			return -1;
-		}
-		total += iov[i].iov_len;
-	}
-	if ((m = imsg_create(ib, type, id, pid, total)) == NULL)
+	if ((m = imsg_create(ib, type, peer, sender, total)) == NULL)
 		return -1;
-	for (i = 0; i < iovcnt; i++)
-		if (imsg_add(m, iov[i].iov_base, iov[i].iov_len) == -1)
+	for (k = 0; k < nparts; k++)
+		if (imsg_add(m, parts[k].iov_base, parts[k].iov_len) == -1)
 			return -1;
 	m->fd = fd;
 	imsg_close(ib, m);
@@ -138,14 +137,14 @@ imsg_composev(struct imsgbuf *ib, uint32_t type, uint32_t id, pid_t pid,
 }
 
 int
-imsg_compose(struct imsgbuf *ib, uint32_t type, uint32_t id, pid_t pid,
-    int fd, const void *data, size_t datalen)
+imsg_compose(struct imsgbuf *ib, uint32_t type, uint32_t peer,
+    pid_t sender, int fd, const void *payload, size_t paylen)
 {
-	struct iovec	 one;
+	struct iovec	 whole;
 
-	one.iov_base = (void *)data;
-	one.iov_len = datalen;
-	return imsg_composev(ib, type, id, pid, fd, &one, 1);
+	whole.iov_base = (void *)payload;
+	whole.iov_len = paylen;
+	return imsg_composev(ib, type, peer, sender, fd, &whole, 1);
 }
 
 /* The received message again, header as it came, without a descriptor. */
@@ -156,8 +155,8 @@ imsg_forward(struct imsgbuf *ib, struct imsg *msg)
 	struct ibuf		*m;
 	size_t			 n = src->fill - HDRLEN;
 
-	if ((m = imsg_create(ib, msg->hdr.type, msg->hdr.peerid, 0, n)) ==
-	    NULL)
+	m = imsg_create(ib, msg->hdr.type, msg->hdr.peerid, 0, n);
+	if (m == NULL)
 		return -1;
 	/* As received, even a pid of 0 that imsg_create() would replace. */
 	memcpy(m->bytes + offsetof(struct imsg_hdr, pid), &msg->hdr.pid,
@@ -177,46 +176,57 @@ imsg_forward(struct imsgbuf *ib, struct imsg *msg)
 int
 imsgbuf_write(struct imsgbuf *ib)
 {
-	union {
-		struct cmsghdr	 align;
-		unsigned char	 space[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	struct iovec	 iov[SEND_IOVS];
-	struct msghdr	 mh;
-	struct cmsghdr	*c;
-	struct ibuf	*head;
-	ssize_t		 n;
+	union fd_control	 ctl;
+	struct iovec		 iov[SEND_IOVS];
+	struct msghdr		 mh;
+	struct ibuf		*head;
+	ssize_t			 n;
 
 	while ((head = ib->out_first) != NULL) {
 		memset(&mh, 0, sizeof(mh));
 		mh.msg_iov = iov;
 		mh.msg_iovlen = gather(ib, iov);
-		if (head->fd != -1) {
-			memset(&ctl, 0, sizeof(ctl));
-			mh.msg_control = ctl.space;
-			mh.msg_controllen = sizeof(ctl.space);
-			c = CMSG_FIRSTHDR(&mh);
-			c->cmsg_level = SOL_SOCKET;
-			c->cmsg_type = SCM_RIGHTS;
-			c->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(c), &head->fd, sizeof(int));
-		}
-		if ((n = sendmsg(ib->fd, &mh, MSG_NOSIGNAL)) == -1) {
-			if (errno == EINTR)
+		if (head->fd != -1)
+			attach_fd(&mh, &ctl, head->fd);
+		n = sendmsg(ib->fd, &mh, MSG_NOSIGNAL);
+		if (n == -1) {
+			switch (errno) {
+			case EINTR:
 				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK ||
-			    errno == ENOBUFS)
-				return 0;
-			return -1;
+			case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+			case EWOULDBLOCK:
+#endif
+			case ENOBUFS:
+				return 0;	/* full: the caller waits */
+			default:
+				return -1;
+			}
 		}
 		/* The peer holds the descriptor now; ours can go. */
 		if (head->fd != -1) {
-			close(head->fd);
+			close_quietly(head->fd);
 			head->fd = -1;
 		}
 		sent(ib, n);
 	}
 	return 0;
+}
+
+/* One SCM_RIGHTS control message in ctl, carrying fd, on mh. */
+static void
+attach_fd(struct msghdr *mh, union fd_control *ctl, int fd)
+{
+	struct cmsghdr	*c;
+
+	memset(ctl, 0, sizeof(*ctl));
+	mh->msg_control = ctl->space;
+	mh->msg_controllen = sizeof(ctl->space);
+	c = CMSG_FIRSTHDR(mh);
+	c->cmsg_len = CMSG_LEN(sizeof(fd));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	memcpy(CMSG_DATA(c), &fd, sizeof(fd));
 }
 
 /*
@@ -227,14 +237,14 @@ static int
 gather(struct imsgbuf *ib, struct iovec *iov)
 {
 	struct ibuf	*m = ib->out_first;
-	int		 n = 0;
+	int		 used = 0;
 
 	do {
-		iov[n].iov_base = m->bytes + m->done;
-		iov[n].iov_len = m->fill - m->done;
-		n++;
-	} while ((m = m->next) != NULL && m->fd == -1 && n < SEND_IOVS);
-	return n;
+		iov[used].iov_base = m->bytes + m->done;
+		iov[used].iov_len = m->fill - m->done;
+		used++;
+	} while ((m = m->next) != NULL && m->fd == -1 && used < SEND_IOVS);
+	return used;
 }
 
 /* Account for n bytes written: drop the records now sent in full. */
@@ -242,15 +252,15 @@ static void
 sent(struct imsgbuf *ib, size_t n)
 {
 	struct ibuf	*m;
-	size_t		 left;
+	size_t		 unsent;
 
 	while (n > 0 && (m = ib->out_first) != NULL) {
-		left = m->fill - m->done;
-		if (n < left) {
+		unsent = m->fill - m->done;
+		if (n < unsent) {
 			m->done += n;
 			return;
 		}
-		n -= left;
+		n -= unsent;
 		if ((ib->out_first = m->next) == NULL)
 			ib->out_last = NULL;
 		ib->out_count--;

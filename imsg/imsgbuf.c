@@ -20,6 +20,7 @@
  */
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,21 +46,19 @@ imsgbuf_allow_fdpass(struct imsgbuf *ib)
 }
 
 /*
- * max is the payload limit; the header comes on top.  The total must stay
+ * limit is the payload's; the header comes on top.  The total must stay
  * clear of the length bit that flags a descriptor on the wire.
  */
 int
-imsgbuf_set_maxsize(struct imsgbuf *ib, uint32_t max)
+imsgbuf_set_maxsize(struct imsgbuf *ib, uint32_t limit)
 {
-	if (max > UINT32_MAX - HDRLEN) {
-		errno = ERANGE;
-		return -1;
-	}
-	if ((max + HDRLEN) & IMSG_LEN_FD) {
-		errno = EINVAL;
-		return -1;
-	}
-	ib->maxsize = max + HDRLEN;
+	uint64_t	total = (uint64_t)limit + HDRLEN;
+
+	if (total > UINT32_MAX)
+		return imsg_fail(ERANGE);
+	if (total & IMSG_LEN_FD)
+		return imsg_fail(EINVAL);
+	ib->maxsize = (uint32_t)total;
 	return 0;
 }
 
@@ -97,19 +96,16 @@ imsgbuf_clear(struct imsgbuf *ib)
 struct ibuf *
 msg_alloc(size_t room, size_t cap)
 {
-	struct ibuf	*m;
+	struct ibuf	*m = NULL;
 
-	if (room > cap) {
-		errno = ERANGE;
-		return NULL;
+	if (room > cap)
+		(void)imsg_fail(ERANGE);
+	else if ((m = calloc(1, sizeof(*m) + room)) != NULL) {
+		m->bytes = (unsigned char *)(m + 1);
+		m->room = room;
+		m->cap = cap;
+		m->fd = -1;
 	}
-	if ((m = malloc(sizeof(*m) + room)) == NULL)
-		return NULL;
-	memset(m, 0, sizeof(*m));
-	m->bytes = (unsigned char *)(m + 1);
-	m->room = room;
-	m->cap = cap;
-	m->fd = -1;
 	return m;
 }
 
@@ -120,10 +116,8 @@ msg_reserve(struct ibuf *m, size_t more)
 	unsigned char	*p;
 	size_t		 want;
 
-	if (more > m->cap - m->fill) {
-		errno = ERANGE;
-		return -1;
-	}
+	if (more > m->cap - m->fill)
+		return imsg_fail(ERANGE);
 	if (m->fill + more <= m->room)
 		return 0;
 	/* Doubling keeps a run of small additions cheap. */
@@ -183,19 +177,27 @@ close_quietly(int fd)
 {
 	int	saved = errno;
 
-	close(fd);
+	(void)close(fd);
 	errno = saved;
 }
 
-/* The bytes of b not yet read. */
-size_t
-ibuf_size(const struct ibuf *b)
+/* The failure every entry point reports the same way: errno, and -1. */
+int
+imsg_fail(int why)
 {
-	return b->fill - b->done;
+	errno = why;
+	return -1;
+}
+
+/* What of a received record is still unread: its length, then its start. */
+size_t
+ibuf_size(const struct ibuf *rec)
+{
+	return rec->fill - rec->done;
 }
 
 void *
-ibuf_data(const struct ibuf *b)
+ibuf_data(const struct ibuf *rec)
 {
-	return b->bytes + b->done;
+	return rec->bytes + rec->done;
 }
